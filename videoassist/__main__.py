@@ -1,0 +1,5 @@
+import sys
+
+from videoassist.cli.main import main
+
+sys.exit(main())

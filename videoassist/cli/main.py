@@ -1,0 +1,40 @@
+"""`videoassist` command: one sub-module of videoassist.cli per sub-command.
+
+Each sub-module defines `register(subparsers)`, which adds its parser and sets `func`. Sub-modules import heavy
+libraries (torch, transformers) inside their functions, so `videoassist frames` starts fast.
+"""
+
+import argparse
+import importlib
+import sys
+
+from videoassist.errors import VideoAssistError
+
+COMMANDS = ["frames"]
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="videoassist", description="Ask about videos, caption them, fine-tune.")
+    parser.add_argument("--debug", action="store_true", help="show the full traceback on errors")
+    subparsers = parser.add_subparsers(dest="command", required=True)
+    for name in COMMANDS:
+        importlib.import_module(f"videoassist.cli.{name}").register(subparsers)
+    return parser
+
+
+def main(argv=None) -> int:
+    args = build_parser().parse_args(argv)
+    try:
+        return args.func(args) or 0
+    except VideoAssistError as error:
+        if args.debug:
+            raise
+        print(f"videoassist {args.command}: error: {error}", file=sys.stderr)
+        return 1
+    except KeyboardInterrupt:
+        print("interrupted", file=sys.stderr)
+        return 130
+
+
+if __name__ == "__main__":
+    sys.exit(main())

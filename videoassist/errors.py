@@ -1,0 +1,27 @@
+"""Errors a user can read: every message is one line that names the file (or thing) and the problem."""
+
+
+class VideoAssistError(Exception):
+    """Base class of every error videoassist raises on purpose; the CLI prints it as one line, no traceback."""
+
+
+class VideoError(VideoAssistError):
+    """A video (or image) file that cannot be used: missing, empty, not a video, corrupt, too long, too large."""
+
+    def __init__(self, path, problem: str):
+        self.path = str(path)
+        self.problem = problem
+        super().__init__(f"{self.path}: {problem}")
+
+
+class DataError(VideoAssistError):
+    """A dataset file (JSON, CSV, JSONL, shard) that cannot be read."""
+
+    def __init__(self, path, problem: str):
+        self.path = str(path)
+        self.problem = problem
+        super().__init__(f"{self.path}: {problem}")
+
+
+class ModelError(VideoAssistError):
+    """A model name, checkpoint folder or config that cannot be loaded."""

@@ -10,7 +10,7 @@ import sys
 
 from videoassist.errors import VideoAssistError
 
-COMMANDS = ["frames"]
+COMMANDS = ["frames", "ask"]
 
 
 def build_parser() -> argparse.ArgumentParser:

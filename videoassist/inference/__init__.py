@@ -1,0 +1,3 @@
+from .assistant import Answer, AnswerStream, VideoAssistant
+
+__all__ = ["VideoAssistant", "Answer", "AnswerStream"]

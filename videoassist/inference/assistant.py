@@ -1,0 +1,149 @@
+"""VideoAssistant: load a model once, then ask about videos, with streamed answers and cached video features."""
+
+from __future__ import annotations
+
+import threading
+import time
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import torch
+from transformers import TextIteratorStreamer
+
+from ..video import sample_frames
+from .feature_cache import CachedVideo, FeatureCache, file_digest
+from .loading import load_model
+
+
+@dataclass
+class Answer:
+    text: str
+    timestamps: list[float]  # seconds, one per frame the model saw
+    visual_tokens: int
+    seconds: float
+    cached: bool  # the video's features came from the cache
+
+    def to_json(self) -> dict:
+        return {
+            "answer": self.text,
+            "timestamps": self.timestamps,
+            "visual_tokens": self.visual_tokens,
+            "seconds": round(self.seconds, 3),
+            "cached": self.cached,
+        }
+
+
+@dataclass
+class AnswerStream:
+    """Iterate for the text as it is generated; `answer` is set once the iteration is over."""
+
+    chunks: Iterator[str]
+    answer: Answer | None = field(default=None)
+
+    def __iter__(self) -> Iterator[str]:
+        yield from self.chunks
+
+
+class VideoAssistant:
+    def __init__(self, model, processor, cache_size: int = 16):
+        self.model = model.eval()
+        self.processor = processor
+        self.cache = FeatureCache(cache_size)
+        self._lock = threading.Lock()  # one generation at a time: the model is shared between callers
+
+    @classmethod
+    def load(cls, name_or_path: str = "demo", dtype=None, device: str | None = None, **kwargs) -> "VideoAssistant":
+        return cls(*load_model(name_or_path, dtype=dtype, device=device), **kwargs)
+
+    def sampling_settings(self, num_frames=None, fps=None, max_frames=None) -> dict:
+        defaults = self.processor.sampling
+        if num_frames is None and fps is None:
+            num_frames, fps = defaults.num_frames, defaults.fps
+        return {"num_frames": num_frames, "fps": fps, "max_frames": max_frames or defaults.max_frames}
+
+    def video_features(self, video: str | Path, **sampling) -> tuple[CachedVideo, bool]:
+        """Decode, sample and encode the video, or take it from the cache. → (entry, was it cached)."""
+        settings = self.sampling_settings(**sampling)
+        key = (file_digest(video), tuple(sorted(settings.items())), self.model.config.vision_name_or_path)
+        entry = self.cache.get(key)
+        if entry is not None:
+            return entry, True
+        clip = sample_frames(video, **settings)
+        pixels = self.processor.preprocess_frames(clip.frames)
+        with torch.inference_mode():
+            features = self.model.encode_frames(pixels, [len(pixels)])[0]
+        entry = CachedVideo(features, list(clip.timestamps), clip.frames)
+        self.cache.put(key, entry)
+        return entry, False
+
+    def ask(
+        self,
+        video: str | Path,
+        question: str,
+        history: list[dict] | None = None,
+        stream: bool = False,
+        max_new_tokens: int = 128,
+        temperature: float = 0.0,
+        **sampling,
+    ) -> Answer | AnswerStream:
+        """Answer `question` about `video`. `history`: earlier turns as {"role", "content"} messages."""
+        started = time.perf_counter()
+        entry, cached = self.video_features(video, **sampling)
+        messages = [*(history or []), {"role": "user", "content": question}]
+        batch = self.processor([messages], num_frames=[len(entry.timestamps)], add_generation_prompt=True)
+        visual_tokens = int((batch["input_ids"] == self.processor.video_token_id).sum())
+        def generate(streamer=None) -> torch.Tensor:
+            with self._lock, torch.inference_mode():
+                embeds = self.model.embed_inputs(
+                    batch["input_ids"].to(self.model.device),
+                    vision_features=[entry.features],
+                    query_input_ids=batch.get("query_input_ids"),
+                    query_attention_mask=batch.get("query_attention_mask"),
+                    queries_per_video=batch.get("queries_per_video"),
+                )
+                return self.model.generate(
+                    inputs_embeds=embeds,
+                    attention_mask=batch["attention_mask"].to(self.model.device),
+                    max_new_tokens=max_new_tokens,
+                    do_sample=temperature > 0,
+                    temperature=temperature if temperature > 0 else None,
+                    top_p=None,
+                    top_k=None,
+                    streamer=streamer,
+                    pad_token_id=self.processor.tokenizer.pad_token_id,
+                )
+
+        def answer_from(text: str) -> Answer:
+            return Answer(text.strip(), entry.timestamps, visual_tokens, time.perf_counter() - started, cached)
+
+        if not stream:
+            return answer_from(self.processor.decode(generate()[0]))
+
+        result = AnswerStream(iter(()))
+
+        def chunks() -> Iterator[str]:
+            streamer = TextIteratorStreamer(self.processor.tokenizer, skip_special_tokens=True)
+            failure: list[BaseException] = []
+
+            def run():
+                try:
+                    generate(streamer)
+                except BaseException as error:  # re-raised in the caller's thread below
+                    failure.append(error)
+                    streamer.end()
+
+            worker = threading.Thread(target=run, daemon=True)
+            worker.start()
+            pieces = []
+            for piece in streamer:
+                pieces.append(piece)
+                if piece:
+                    yield piece
+            worker.join()
+            if failure:
+                raise failure[0]
+            result.answer = answer_from("".join(pieces))
+
+        result.chunks = chunks()
+        return result

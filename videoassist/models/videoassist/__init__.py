@@ -1,0 +1,19 @@
+from transformers import AutoConfig, AutoModelForCausalLM
+
+from .configuration_videoassist import VideoAssistConfig
+from .modeling_videoassist import VideoAssistCausalLMOutput, VideoAssistForCausalLM
+from .processing_videoassist import IGNORE_INDEX, SamplingConfig, VideoAssistProcessor
+from .vision_tower import VisionFeatures
+
+AutoConfig.register("videoassist", VideoAssistConfig)
+AutoModelForCausalLM.register(VideoAssistConfig, VideoAssistForCausalLM)
+
+__all__ = [
+    "VideoAssistConfig",
+    "VideoAssistForCausalLM",
+    "VideoAssistCausalLMOutput",
+    "VideoAssistProcessor",
+    "SamplingConfig",
+    "VisionFeatures",
+    "IGNORE_INDEX",
+]

@@ -1,0 +1,318 @@
+"""VideoAssistForCausalLM: vision tower → token builder → projector → spliced into a causal LLM's inputs.
+
+As in transformers' `llava_next_video`, the processor expands every `<video>` marker into exactly as many
+placeholder ids as the video has visual tokens, and the model writes the visual tokens into those positions with
+`masked_scatter`. The placeholder id may lie outside the LLM's vocabulary: it is never looked up in the embedding
+table, so the base LLM is used exactly as released (no resized embeddings), which keeps checkpoints small.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+from dataclasses import dataclass
+
+import torch
+import torch.nn.functional as F
+from safetensors.torch import load_file
+from torch import nn
+from transformers import AutoModel, AutoModelForCausalLM, GenerationMixin, PreTrainedModel
+from transformers.cache_utils import Cache
+from transformers.modeling_outputs import ModelOutput
+from transformers.utils import SAFE_WEIGHTS_NAME
+
+from ...errors import ModelError
+from .configuration_videoassist import VideoAssistConfig
+from .projector import build_projector
+from .query_encoder import build_query_encoder
+from .token_builders import build_token_builder
+from .vision_tower import VisionFeatures, VisionTower
+
+# Inputs that describe the video: used to build the prompt's embeddings, then dropped during decoding.
+VIDEO_INPUTS = (
+    "pixel_values",
+    "frames_per_video",
+    "vision_features",
+    "query_input_ids",
+    "query_attention_mask",
+    "queries_per_video",
+)
+
+
+@dataclass
+class VideoAssistCausalLMOutput(ModelOutput):
+    """loss: mean cross-entropy over the labelled tokens; logits: only at the positions asked for (all positions
+    without labels, only the positions that predict a label when labels are given)."""
+
+    loss: torch.FloatTensor | None = None
+    logits: torch.FloatTensor | None = None
+    past_key_values: Cache | None = None
+    hidden_states: tuple[torch.FloatTensor, ...] | None = None
+    attentions: tuple[torch.FloatTensor, ...] | None = None
+
+
+class VideoAssistPreTrainedModel(PreTrainedModel):
+    config_class = VideoAssistConfig
+    config: VideoAssistConfig
+    base_model_prefix = ""
+    supports_gradient_checkpointing = True
+    _supports_sdpa = True
+    _skip_keys_device_placement = ["past_key_values"]
+
+    @torch.no_grad()
+    def _init_weights(self, module):
+        super()._init_weights(module)
+        if hasattr(module, "latents"):  # the query encoder's learnable queries
+            nn.init.normal_(module.latents, std=module.latents.shape[-1] ** -0.5)
+
+
+class VideoAssistForCausalLM(VideoAssistPreTrainedModel, GenerationMixin):
+    def __init__(
+        self,
+        config: VideoAssistConfig,
+        vision_model: PreTrainedModel | None = None,
+        language_model: PreTrainedModel | None = None,
+    ):
+        super().__init__(config)
+        vision_model = vision_model if vision_model is not None else AutoModel.from_config(config.vision_config)
+        self.vision_tower = VisionTower(vision_model, config.select_layer, frozen=config.freeze_vision)
+        self.token_builder = build_token_builder(config)
+        self.projector = build_projector(config.projector_type, config.vision_width, config.text_width)
+        self.query_encoder = (
+            build_query_encoder(
+                config.query_encoder, config.text_width, config.vision_width, config.num_queries, config.query_heads
+            )
+            if config.token_mode == "llamavid"
+            else None
+        )
+        self.language_model = (
+            language_model if language_model is not None else AutoModelForCausalLM.from_config(config.text_config)
+        )
+        if config.freeze_llm:
+            self.language_model.requires_grad_(False)
+        self.post_init()
+        self.generation_config = self.language_model.generation_config
+        if config.video_token_id is not None and config.video_token_id < config.text_config.vocab_size:
+            # The placeholder is an ordinary vocabulary entry here: never generate it.
+            self.generation_config.suppress_tokens = [config.video_token_id]
+
+    # ---- plumbing that Trainer, PEFT and generate expect ------------------------------------------------------
+
+    def get_input_embeddings(self) -> nn.Module:
+        return self.language_model.get_input_embeddings()
+
+    def set_input_embeddings(self, value: nn.Module):
+        self.language_model.set_input_embeddings(value)
+
+    def get_output_embeddings(self) -> nn.Module:
+        return self.language_model.get_output_embeddings()
+
+    def trained_modules(self) -> dict[str, nn.Module]:
+        """The modules trained on top of the base models (stage 1 trains exactly these)."""
+        modules = {"token_builder": self.token_builder, "projector": self.projector}
+        if self.query_encoder is not None:
+            modules["query_encoder"] = self.query_encoder
+        return modules
+
+    # ---- video → visual tokens -------------------------------------------------------------------------------
+
+    def encode_frames(self, pixel_values: torch.Tensor, frames_per_video: list[int]) -> list[VisionFeatures]:
+        """All frames of all videos through the vision tower as one batch, then split per video."""
+        features = self.vision_tower(pixel_values.to(self.device))
+        return features.split([int(n) for n in frames_per_video])
+
+    def encode_queries(self, query_input_ids: torch.Tensor, query_attention_mask: torch.Tensor) -> torch.Tensor:
+        """Questions (LLM token ids) → text queries [Q, num_queries, vision width] for llamavid."""
+        embeds = self.get_input_embeddings()(query_input_ids.to(self.device)).detach()
+        return self.query_encoder(embeds, query_attention_mask.to(self.device))
+
+    def visual_tokens(
+        self,
+        vision_features: list[VisionFeatures],
+        query_input_ids: torch.Tensor | None = None,
+        query_attention_mask: torch.Tensor | None = None,
+        queries_per_video: list[int] | None = None,
+    ) -> torch.Tensor:
+        """The tokens of every video, concatenated in batch order: [sum of visual tokens, LLM width]."""
+        if self.query_encoder is None:
+            per_video = [self.token_builder(f.to(self.device), self.projector) for f in vision_features]
+        else:
+            if query_input_ids is None or queries_per_video is None:
+                raise ValueError("llamavid needs the questions: query_input_ids and queries_per_video")
+            queries = self.encode_queries(query_input_ids, query_attention_mask).split(
+                [int(n) for n in queries_per_video]
+            )
+            per_video = [
+                self.token_builder(f.to(self.device), self.projector, q)
+                for f, q in zip(vision_features, queries, strict=True)
+            ]
+        return torch.cat(per_video, dim=0)
+
+    def embed_inputs(
+        self,
+        input_ids: torch.LongTensor,
+        pixel_values: torch.Tensor | None = None,
+        frames_per_video: list[int] | torch.Tensor | None = None,
+        vision_features: list[VisionFeatures] | None = None,
+        query_input_ids: torch.Tensor | None = None,
+        query_attention_mask: torch.Tensor | None = None,
+        queries_per_video: list[int] | torch.Tensor | None = None,
+    ) -> torch.Tensor:
+        """Token embeddings with the visual tokens written into the placeholder positions."""
+        placeholder = input_ids == self.config.video_token_id
+        embeds = self.get_input_embeddings()(input_ids.masked_fill(placeholder, 0))
+        if vision_features is None and pixel_values is not None:
+            vision_features = self.encode_frames(pixel_values, frames_per_video)
+        if vision_features is None:
+            if placeholder.any():
+                raise ValueError("input_ids contain video placeholders but no pixel_values or vision_features")
+            return embeds
+        visual = self.visual_tokens(vision_features, query_input_ids, query_attention_mask, queries_per_video)
+        if visual.shape[0] != int(placeholder.sum()):
+            raise ValueError(
+                f"the videos give {visual.shape[0]} visual tokens but the text has {int(placeholder.sum())} "
+                "placeholders: build the inputs with VideoAssistProcessor for this model's config"
+            )
+        return embeds.masked_scatter(placeholder.unsqueeze(-1), visual.to(embeds.dtype))
+
+    # ---- forward / generate ----------------------------------------------------------------------------------
+
+    def forward(
+        self,
+        input_ids: torch.LongTensor | None = None,
+        attention_mask: torch.Tensor | None = None,
+        position_ids: torch.LongTensor | None = None,
+        past_key_values: Cache | None = None,
+        inputs_embeds: torch.FloatTensor | None = None,
+        labels: torch.LongTensor | None = None,
+        pixel_values: torch.FloatTensor | None = None,
+        frames_per_video: list[int] | torch.Tensor | None = None,
+        vision_features: list[VisionFeatures] | None = None,
+        query_input_ids: torch.LongTensor | None = None,
+        query_attention_mask: torch.Tensor | None = None,
+        queries_per_video: list[int] | torch.Tensor | None = None,
+        use_cache: bool | None = None,
+        logits_to_keep: int | torch.Tensor = 0,
+        num_items_in_batch: int | torch.Tensor | None = None,
+        **kwargs,
+    ) -> VideoAssistCausalLMOutput:
+        if (input_ids is None) == (inputs_embeds is None):
+            raise ValueError("give exactly one of input_ids or inputs_embeds")
+        if inputs_embeds is None:
+            inputs_embeds = self.embed_inputs(
+                input_ids,
+                pixel_values,
+                frames_per_video,
+                vision_features,
+                query_input_ids,
+                query_attention_mask,
+                queries_per_video,
+            )
+        if labels is not None:
+            # Logits only where a label is predicted: the LM head over a large vocabulary is most of the cost.
+            predicts_label = (labels[:, 1:] != -100).any(0)
+            logits_to_keep = predicts_label.nonzero().squeeze(-1)
+        outputs = self.language_model(
+            inputs_embeds=inputs_embeds,
+            attention_mask=attention_mask,
+            position_ids=position_ids,
+            past_key_values=past_key_values,
+            use_cache=use_cache,
+            logits_to_keep=logits_to_keep,
+            **kwargs,
+        )
+        loss = None
+        if labels is not None:
+            targets = labels[:, 1:][:, logits_to_keep]
+            loss = F.cross_entropy(
+                outputs.logits.float().flatten(0, 1), targets.flatten().to(outputs.logits.device), reduction="sum"
+            )
+            count = num_items_in_batch if num_items_in_batch is not None else (targets != -100).sum()
+            loss = loss / torch.as_tensor(count, device=loss.device).clamp(min=1)
+        return VideoAssistCausalLMOutput(
+            loss=loss,
+            logits=outputs.logits,
+            past_key_values=outputs.past_key_values,
+            hidden_states=outputs.hidden_states,
+            attentions=outputs.attentions,
+        )
+
+    def prepare_inputs_for_generation(
+        self,
+        input_ids: torch.LongTensor,
+        past_key_values: Cache | None = None,
+        attention_mask: torch.Tensor | None = None,
+        inputs_embeds: torch.FloatTensor | None = None,
+        is_first_iteration: bool | None = False,
+        **kwargs,
+    ):
+        model_inputs = super().prepare_inputs_for_generation(
+            input_ids,
+            past_key_values=past_key_values,
+            attention_mask=attention_mask,
+            inputs_embeds=inputs_embeds,
+            is_first_iteration=is_first_iteration,
+            **kwargs,
+        )
+        if not is_first_iteration and model_inputs.get("past_key_values") is not None:
+            for key in VIDEO_INPUTS:  # the visual tokens are in the cache already
+                model_inputs.pop(key, None)
+        return model_inputs
+
+    # ---- checkpoints: trained weights + references to the frozen base models ---------------------------------
+
+    @property
+    def references_base_models(self) -> bool:
+        return bool(self.config.vision_name_or_path and self.config.llm_name_or_path)
+
+    def _trained_state_dict(self) -> dict[str, torch.Tensor]:
+        """What a checkpoint must store: everything but the frozen base models it references."""
+        skip = []
+        if self.config.freeze_vision:
+            skip.append("vision_tower.")
+        if self.config.freeze_llm:
+            skip.append("language_model.")
+        return {k: v for k, v in self.state_dict().items() if not k.startswith(tuple(skip))}
+
+    def save_pretrained(self, save_directory, **kwargs):
+        if self.references_base_models and "state_dict" not in kwargs:
+            kwargs["state_dict"] = self._trained_state_dict()
+        super().save_pretrained(save_directory, safe_serialization=True, **kwargs)
+
+    @classmethod
+    def from_pretrained(cls, pretrained_model_name_or_path, *args, **kwargs):
+        config = kwargs.pop("config", None) or VideoAssistConfig.from_pretrained(pretrained_model_name_or_path)
+        if not (config.vision_name_or_path and config.llm_name_or_path):
+            return super().from_pretrained(pretrained_model_name_or_path, *args, config=config, **kwargs)
+        return cls.from_references(pretrained_model_name_or_path, config, dtype=kwargs.get("dtype"))
+
+    @classmethod
+    def from_references(cls, folder, config: VideoAssistConfig, dtype=None) -> "VideoAssistForCausalLM":
+        """Load the referenced base models, then the trained weights stored in `folder` (safetensors only)."""
+        vision_class = AutoModel._model_mapping[type(config.vision_config)]
+        vision = vision_class.from_pretrained(config.vision_name_or_path, config=config.vision_config)
+        llm = AutoModelForCausalLM.from_pretrained(config.llm_name_or_path, config=config.text_config, dtype=dtype)
+        model = cls(config, vision_model=vision, language_model=llm)
+        weights_file = os.path.join(str(folder), SAFE_WEIGHTS_NAME)
+        if not os.path.isfile(weights_file):
+            index_file = weights_file + ".index.json"
+            if not os.path.isfile(index_file):
+                raise ModelError(f"{folder}: no {SAFE_WEIGHTS_NAME} (safetensors weights) in the checkpoint")
+            with open(index_file) as handle:
+                shards = sorted(set(json.load(handle)["weight_map"].values()))
+            state = {k: v for shard in shards for k, v in load_file(os.path.join(str(folder), shard)).items()}
+        else:
+            state = load_file(weights_file)
+        missing, unexpected = model.load_state_dict(state, strict=False)
+        expected = set(model._trained_state_dict())
+        if unexpected or expected & set(missing):
+            raise ModelError(
+                f"{folder}: weights do not match the config "
+                f"(missing {sorted(expected & set(missing))[:5]}, unexpected {sorted(unexpected)[:5]})"
+            )
+        if dtype is not None:
+            model.to(dtype)
+        return model.eval()
+
+
+__all__ = ["VideoAssistForCausalLM", "VideoAssistPreTrainedModel", "VideoAssistCausalLMOutput"]

@@ -1,0 +1,241 @@
+"""VideoAssistProcessor: frames → pixel values, conversations → token ids with placeholders, labels, queries.
+
+- Frames are resized, cropped and normalised with the vision tower's own image-processor settings (read from its
+  `preprocessor_config.json`), in torch, all frames of a video at once.
+- Conversations are rendered with the LLM tokenizer's chat template, or `PLAIN_CHAT_TEMPLATE` when it has none.
+- Every `<video>` marker is expanded into exactly as many placeholder tokens as the model will write visual
+  tokens there (`VideoAssistConfig.visual_block_sizes`).
+- Labels are -100 everywhere but the assistant's replies (with the template's end-of-turn marker).
+- llamavid: every user turn of a video conversation is a question with its own context tokens; its text is also
+  returned as `query_input_ids` for the query encoder.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+from dataclasses import asdict, dataclass
+
+import numpy as np
+import torch
+import torch.nn.functional as F
+from transformers import AutoImageProcessor, AutoTokenizer, BatchFeature
+
+from .configuration_videoassist import VideoAssistConfig
+
+# The plain template for LLMs without a chat template of their own (base models):
+#   <bos>[system text\n\n]USER: <question>\nASSISTANT: <reply><eos>\nUSER: …\nASSISTANT:
+PLAIN_CHAT_TEMPLATE = (
+    "{% if bos_token %}{{ bos_token }}{% endif %}"
+    "{% for message in messages %}"
+    "{% if message['role'] == 'system' %}{{ message['content'] }}\n\n"
+    "{% elif message['role'] == 'user' %}USER: {{ message['content'] }}\n"
+    "{% else %}ASSISTANT: {{ message['content'] }}{{ eos_token }}\n{% endif %}"
+    "{% endfor %}"
+    "{% if add_generation_prompt %}ASSISTANT:{% endif %}"
+)
+PROCESSOR_CONFIG_NAME = "videoassist_processor.json"
+IGNORE_INDEX = -100
+
+
+@dataclass
+class SamplingConfig:
+    """How frames are taken from a video by default: N evenly spaced (Valley) or F per second (LLaMA-VID)."""
+
+    num_frames: int | None = 8
+    fps: float | None = None
+    max_frames: int = 64
+
+    def __post_init__(self):
+        if (self.num_frames is None) == (self.fps is None):
+            raise ValueError("set exactly one of num_frames or fps")
+
+
+def _size(settings, key: str):
+    return settings.get(key) if isinstance(settings, dict) else getattr(settings, key, None)
+
+
+class VideoAssistProcessor:
+    def __init__(self, config: VideoAssistConfig, tokenizer, image_processor, sampling: SamplingConfig | None = None):
+        self.config = config
+        self.tokenizer = tokenizer
+        self.image_processor = image_processor
+        self.sampling = sampling or SamplingConfig()
+        self.video_token = config.video_token
+        self.video_token_id = tokenizer.convert_tokens_to_ids(config.video_token)
+        if self.video_token_id is None or self.video_token_id == tokenizer.unk_token_id:
+            raise ValueError(f"the tokenizer has no {config.video_token!r} token: add it with add_special_tokens")
+        if tokenizer.pad_token is None:
+            tokenizer.pad_token = tokenizer.eos_token
+
+    # ---- frames ----------------------------------------------------------------------------------------------
+
+    def preprocess_frames(self, frames: np.ndarray | torch.Tensor) -> torch.Tensor:
+        """RGB uint8 frames [T, H, W, 3] → pixel values [T, 3, h, w], as the vision tower's image processor would."""
+        ip = self.image_processor
+        pixels = torch.as_tensor(np.asarray(frames)).permute(0, 3, 1, 2).float()
+        mode = "bicubic" if getattr(ip, "resample", 3) == 3 else "bilinear"
+        if getattr(ip, "do_resize", True):
+            height, width = pixels.shape[-2:]
+            if _size(ip.size, "shortest_edge"):
+                edge = _size(ip.size, "shortest_edge")
+                scale = edge / min(height, width)
+                target = (max(edge, round(height * scale)), max(edge, round(width * scale)))
+            else:
+                target = (_size(ip.size, "height"), _size(ip.size, "width"))
+            pixels = F.interpolate(pixels, size=target, mode=mode, antialias=True, align_corners=False).clamp(0, 255)
+        if getattr(ip, "do_center_crop", False):
+            crop_h, crop_w = _size(ip.crop_size, "height"), _size(ip.crop_size, "width")
+            top = (pixels.shape[-2] - crop_h) // 2
+            left = (pixels.shape[-1] - crop_w) // 2
+            pixels = pixels[..., top : top + crop_h, left : left + crop_w]
+        if getattr(ip, "do_rescale", True):
+            pixels = pixels * ip.rescale_factor
+        if getattr(ip, "do_normalize", True):
+            mean = torch.tensor(ip.image_mean).view(1, -1, 1, 1)
+            std = torch.tensor(ip.image_std).view(1, -1, 1, 1)
+            pixels = (pixels - mean) / std
+        return pixels.contiguous()
+
+    # ---- text ------------------------------------------------------------------------------------------------
+
+    def render(self, messages: list[dict], add_generation_prompt: bool = False) -> str:
+        return self.tokenizer.apply_chat_template(
+            messages,
+            chat_template=self.tokenizer.chat_template or PLAIN_CHAT_TEMPLATE,
+            tokenize=False,
+            add_generation_prompt=add_generation_prompt,
+        )
+
+    def place_markers(self, messages: list[dict], has_video: bool) -> list[dict]:
+        """One `<video>` marker at the start of the first user turn of a video conversation (and, for llamavid,
+        of every later user turn: each question gets its own context tokens); none anywhere else."""
+        marker = self.video_token
+        placed, seen_user = [], False
+        for message in messages:
+            content = message["content"].replace(marker, "").strip()
+            if message["role"] == "user" and has_video and (not seen_user or self.config.token_mode == "llamavid"):
+                content = f"{marker}\n{content}"
+            seen_user = seen_user or message["role"] == "user"
+            placed.append({**message, "content": content})
+        return placed
+
+    def expand_markers(self, text: str, block_sizes: list[int]) -> str:
+        """Replace the k-th marker with block_sizes[k] markers (markers past the list are a bug upstream)."""
+        pieces = text.split(self.video_token)
+        if len(pieces) - 1 > len(block_sizes):
+            raise ValueError(f"{len(pieces) - 1} video markers but {len(block_sizes)} visual blocks")
+        expanded = [pieces[0]]
+        for size, piece in zip(block_sizes, pieces[1:]):
+            expanded.append(self.video_token * size + piece)
+        return "".join(expanded)
+
+    def encode_conversation(
+        self, messages: list[dict], num_frames: int | None, add_generation_prompt: bool
+    ) -> tuple[list[int], list[int], list[str]]:
+        """→ (input_ids, labels, questions) for one conversation; num_frames None for a text-only one."""
+        messages = self.place_markers(messages, has_video=num_frames is not None)
+        questions = [m["content"].replace(self.video_token, "").strip() for m in messages if m["role"] == "user"]
+        blocks = self.config.visual_block_sizes(num_frames, len(questions)) if num_frames is not None else []
+
+        def expanded(upto: int, generation_prompt: bool) -> str:
+            return self.expand_markers(self.render(messages[:upto], generation_prompt), blocks)
+
+        text = expanded(len(messages), add_generation_prompt)
+        reply_spans = []
+        for index, message in enumerate(messages):
+            if message["role"] != "assistant":
+                continue
+            prefix, through = expanded(index, True), expanded(index + 1, False)
+            if not text.startswith(through) or not through.startswith(prefix):
+                raise ValueError("the chat template does not render conversations prefix by prefix")
+            reply_spans.append((len(prefix), len(through)))
+        encoding = self.tokenizer(text, add_special_tokens=False, return_offsets_mapping=True)
+        labels = [
+            token if any(start <= s < end for start, end in reply_spans) else IGNORE_INDEX
+            for token, (s, _) in zip(encoding["input_ids"], encoding["offset_mapping"])
+        ]
+        return encoding["input_ids"], labels, questions
+
+    # ---- batches ---------------------------------------------------------------------------------------------
+
+    def __call__(
+        self,
+        conversations: list[list[dict]],
+        videos: list[np.ndarray | None] | None = None,
+        num_frames: list[int | None] | None = None,
+        add_generation_prompt: bool = False,
+        padding_side: str = "left",
+    ) -> BatchFeature:
+        """Build a batch. `videos[i]` holds conversation i's RGB frames [T, H, W, 3] (None: text only); or give
+        only `num_frames[i]` when the vision features are already computed (the feature cache)."""
+        if videos is not None:
+            num_frames = [None if v is None else len(v) for v in videos]
+        num_frames = num_frames if num_frames is not None else [None] * len(conversations)
+        ids, labels, queries, queries_per_video = [], [], [], []
+        for messages, frames in zip(conversations, num_frames, strict=True):
+            input_ids, label_ids, questions = self.encode_conversation(messages, frames, add_generation_prompt)
+            ids.append(input_ids)
+            labels.append(label_ids)
+            if frames is not None:
+                queries.extend(questions)
+                queries_per_video.append(len(questions))
+        batch = self.pad(ids, labels, padding_side)
+        video_frames = [v for v in (videos or []) if v is not None]
+        if video_frames:
+            batch["pixel_values"] = torch.cat([self.preprocess_frames(v) for v in video_frames])
+        if any(n is not None for n in num_frames):
+            batch["frames_per_video"] = torch.tensor([n for n in num_frames if n is not None])
+            if self.config.token_mode == "llamavid":
+                query = self.tokenizer(
+                    queries,
+                    add_special_tokens=False,
+                    padding=True,
+                    truncation=True,
+                    max_length=self.config.max_query_tokens,
+                    return_tensors="pt",
+                )
+                batch["query_input_ids"] = query["input_ids"]
+                batch["query_attention_mask"] = query["attention_mask"]
+                batch["queries_per_video"] = torch.tensor(queries_per_video)
+        return BatchFeature(batch)
+
+    def pad(self, ids: list[list[int]], labels: list[list[int]], padding_side: str) -> dict[str, torch.Tensor]:
+        length = max(len(x) for x in ids)
+        pad_id = self.tokenizer.pad_token_id
+        input_ids = torch.full((len(ids), length), pad_id, dtype=torch.long)
+        label_ids = torch.full((len(ids), length), IGNORE_INDEX, dtype=torch.long)
+        attention_mask = torch.zeros((len(ids), length), dtype=torch.long)
+        for row, (x, y) in enumerate(zip(ids, labels)):
+            span = slice(length - len(x), length) if padding_side == "left" else slice(0, len(x))
+            input_ids[row, span] = torch.tensor(x, dtype=torch.long)
+            label_ids[row, span] = torch.tensor(y, dtype=torch.long)
+            attention_mask[row, span] = 1
+        return {"input_ids": input_ids, "attention_mask": attention_mask, "labels": label_ids}
+
+    def decode(self, token_ids, **kwargs) -> str:
+        return self.tokenizer.decode(token_ids, skip_special_tokens=True, **kwargs).strip()
+
+    # ---- save / load -----------------------------------------------------------------------------------------
+
+    def save_pretrained(self, folder: str | os.PathLike):
+        os.makedirs(folder, exist_ok=True)
+        self.tokenizer.save_pretrained(folder)
+        self.image_processor.save_pretrained(folder)
+        with open(os.path.join(folder, PROCESSOR_CONFIG_NAME), "w") as handle:
+            json.dump({"sampling": asdict(self.sampling)}, handle, indent=2)
+
+    @classmethod
+    def from_pretrained(cls, folder: str | os.PathLike, config: VideoAssistConfig | None = None):
+        config = config or VideoAssistConfig.from_pretrained(folder)
+        sampling = SamplingConfig()
+        settings_file = os.path.join(str(folder), PROCESSOR_CONFIG_NAME)
+        if os.path.isfile(settings_file):
+            with open(settings_file) as handle:
+                sampling = SamplingConfig(**json.load(handle)["sampling"])
+        tokenizer = AutoTokenizer.from_pretrained(folder)
+        image_processor = AutoImageProcessor.from_pretrained(folder)
+        return cls(config, tokenizer, image_processor, sampling)
+
+
+__all__ = ["VideoAssistProcessor", "SamplingConfig", "PLAIN_CHAT_TEMPLATE", "IGNORE_INDEX"]

@@ -1,0 +1,36 @@
+"""Query encoders for LLaMA-VID's context tokens: a question becomes a set of text queries in the vision width.
+
+LLaMA-VID takes its queries from an InstructBLIP Q-Former. The default here is small and learnable: latent
+queries cross-attend over the question's LLM token embeddings (frozen embeddings, trainable attention).
+"""
+
+import torch
+from torch import nn
+
+
+class CrossAttentionQueryEncoder(nn.Module):
+    def __init__(self, text_width: int, width: int, num_queries: int, num_heads: int):
+        super().__init__()
+        self.text_proj = nn.Linear(text_width, width)
+        self.latents = nn.Parameter(torch.randn(num_queries, width) * width**-0.5)
+        self.attention = nn.MultiheadAttention(width, num_heads, batch_first=True)
+        self.norm = nn.LayerNorm(width)
+        self.mlp = nn.Sequential(nn.Linear(width, 2 * width), nn.GELU(), nn.Linear(2 * width, width))
+
+    def forward(self, token_embeds: torch.Tensor, attention_mask: torch.Tensor) -> torch.Tensor:
+        """token_embeds [Q, L, text_width], attention_mask [Q, L] → queries [Q, num_queries, width]."""
+        text = self.text_proj(token_embeds)
+        latents = self.latents.unsqueeze(0).expand(text.shape[0], -1, -1)
+        empty = ~attention_mask.bool().any(-1)  # an empty question attends to nothing: keep its latents as they are
+        padding = ~attention_mask.bool()
+        padding[empty] = False
+        attended, _ = self.attention(latents, text, text, key_padding_mask=padding, need_weights=False)
+        attended = attended.masked_fill(empty[:, None, None], 0.0)
+        queries = latents + attended
+        return queries + self.mlp(self.norm(queries))
+
+
+def build_query_encoder(name: str, text_width: int, width: int, num_queries: int, num_heads: int) -> nn.Module:
+    if name == "cross_attention":
+        return CrossAttentionQueryEncoder(text_width, width, num_queries, num_heads)
+    raise ValueError(f"unknown query_encoder {name!r}")

@@ -1,0 +1,64 @@
+"""Vision tower: any Hugging Face vision model, reduced to one global token and a grid of patch tokens per frame.
+
+The token builders never ask which kind of tower this is: a ViT with a CLS token gives that token as the global
+one; a tower without one (SigLIP) or a conv net (its feature map becomes the patch grid) gives the patch mean.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import torch
+from torch import nn
+from transformers import PreTrainedModel
+
+
+@dataclass
+class VisionFeatures:
+    """Features of the frames of one video (or of a batch of frames, before it is split into videos)."""
+
+    global_tokens: torch.Tensor  # [T, D]
+    patch_tokens: torch.Tensor  # [T, P, D], P = grid side²
+
+    def split(self, frames_per_video: list[int]) -> list["VisionFeatures"]:
+        return [
+            VisionFeatures(g, p)
+            for g, p in zip(
+                self.global_tokens.split(frames_per_video), self.patch_tokens.split(frames_per_video), strict=True
+            )
+        ]
+
+    def to(self, *args, **kwargs) -> "VisionFeatures":
+        return VisionFeatures(self.global_tokens.to(*args, **kwargs), self.patch_tokens.to(*args, **kwargs))
+
+
+class VisionTower(nn.Module):
+    """Wraps a vision `PreTrainedModel`; encodes all frames as one batch `[N, 3, H, W]`."""
+
+    def __init__(self, model: PreTrainedModel, select_layer: int, frozen: bool):
+        super().__init__()
+        self.model = model
+        self.select_layer = select_layer
+        self.frozen = frozen
+        if frozen:
+            self.model.requires_grad_(False)
+
+    def train(self, mode: bool = True):
+        super().train(mode)
+        if self.frozen:  # a frozen tower stays in eval mode (no dropout, fixed norm statistics)
+            self.model.eval()
+        return self
+
+    def forward(self, pixel_values: torch.Tensor) -> VisionFeatures:
+        with torch.set_grad_enabled(torch.is_grad_enabled() and not self.frozen):
+            outputs = self.model(pixel_values=pixel_values.to(self.model.dtype), output_hidden_states=True)
+        hidden = outputs.hidden_states[self.select_layer]
+        if hidden.dim() == 4:  # conv feature map [N, C, h, w]
+            patches = hidden.flatten(2).transpose(1, 2)
+            return VisionFeatures(patches.mean(1), patches)
+        patch_size = self.model.config.patch_size
+        num_patches = (pixel_values.shape[-2] // patch_size) * (pixel_values.shape[-1] // patch_size)
+        prefix = hidden.shape[1] - num_patches  # CLS (and register) tokens come first
+        patches = hidden[:, prefix:]
+        global_tokens = hidden[:, 0] if prefix > 0 else patches.mean(1)
+        return VisionFeatures(global_tokens, patches)

@@ -11,6 +11,7 @@ from torch import nn
 class CrossAttentionQueryEncoder(nn.Module):
     def __init__(self, text_width: int, width: int, num_queries: int, num_heads: int):
         super().__init__()
+        self.text_norm = nn.LayerNorm(text_width)  # LLM embeddings come at any scale (Gemma multiplies by √d)
         self.text_proj = nn.Linear(text_width, width)
         self.latents = nn.Parameter(torch.randn(num_queries, width) * width**-0.5)
         self.attention = nn.MultiheadAttention(width, num_heads, batch_first=True)
@@ -19,14 +20,13 @@ class CrossAttentionQueryEncoder(nn.Module):
 
     def forward(self, token_embeds: torch.Tensor, attention_mask: torch.Tensor) -> torch.Tensor:
         """token_embeds [Q, L, text_width], attention_mask [Q, L] → queries [Q, num_queries, width]."""
-        text = self.text_proj(token_embeds)
+        text = self.text_proj(self.text_norm(token_embeds))
         latents = self.latents.unsqueeze(0).expand(text.shape[0], -1, -1)
-        empty = ~attention_mask.bool().any(-1)  # an empty question attends to nothing: keep its latents as they are
+        empty = ~attention_mask.bool().any(-1)  # an empty question gives zero queries: uniform attention later
         padding = ~attention_mask.bool()
         padding[empty] = False
         attended, _ = self.attention(latents, text, text, key_padding_mask=padding, need_weights=False)
-        attended = attended.masked_fill(empty[:, None, None], 0.0)
-        queries = latents + attended
+        queries = attended.masked_fill(empty[:, None, None], 0.0)
         return queries + self.mlp(self.norm(queries))
 
 

@@ -1,0 +1,68 @@
+"""save_pretrained / from_pretrained: references to the base models, safetensors only, same logits."""
+
+import json
+
+import numpy as np
+import pytest
+import torch
+
+from videoassist.errors import ModelError
+from videoassist.inference.loading import load_model
+from videoassist.models.videoassist import VideoAssistForCausalLM, VideoAssistProcessor
+from videoassist.testing import build_tiny_model, save_tiny_model
+
+
+def batch_for(processor):
+    video = np.random.default_rng(3).integers(0, 256, (4, 40, 40, 3), dtype=np.uint8)
+    conversation = [{"role": "user", "content": "What shape is it?"}, {"role": "assistant", "content": "a star"}]
+    batch = processor([conversation], videos=[video], padding_side="right")
+    return {k: v for k, v in batch.items() if k != "labels"}
+
+
+@pytest.mark.parametrize("mode", ["valley_v1", "valley_v2", "valley_v3", "llamavid"])
+def test_save_then_load_gives_the_same_logits(tmp_path, mode):
+    save_tiny_model(tmp_path, mode, seed=5)
+    original, processor = build_tiny_model(mode, seed=5)
+    loaded = VideoAssistForCausalLM.from_pretrained(tmp_path)
+    loaded_processor = VideoAssistProcessor.from_pretrained(tmp_path)
+    with torch.no_grad():
+        torch.testing.assert_close(original(**batch_for(processor)).logits, loaded(**batch_for(loaded_processor)).logits)
+
+
+def test_checkpoint_stores_only_trained_weights_as_safetensors(tmp_path):
+    save_tiny_model(tmp_path, "llamavid")
+    from safetensors.torch import load_file
+
+    keys = load_file(tmp_path / "model.safetensors").keys()
+    assert keys and all(k.startswith(("token_builder.", "projector.", "query_encoder.")) for k in keys)
+    config = json.loads((tmp_path / "config.json").read_text())
+    assert config["llm_name_or_path"].endswith("base_llm") and config["vision_name_or_path"].endswith("base_vision")
+    pickled = [p for p in tmp_path.rglob("*") if p.suffix in {".bin", ".pt", ".pth", ".pkl"}]
+    assert pickled == []
+
+
+def test_a_standalone_checkpoint_holds_every_weight(tmp_path):
+    model, processor = build_tiny_model("valley_v1", seed=2)
+    model.save_pretrained(tmp_path)
+    processor.save_pretrained(tmp_path)
+    loaded = VideoAssistForCausalLM.from_pretrained(tmp_path)
+    with torch.no_grad():
+        torch.testing.assert_close(model(**batch_for(processor)).logits, loaded(**batch_for(processor)).logits)
+
+
+def test_a_trained_llm_is_stored_too(tmp_path):
+    save_tiny_model(tmp_path, "valley_v1", freeze_llm=False)
+    from safetensors.torch import load_file
+
+    assert any(k.startswith("language_model.") for k in load_file(tmp_path / "model.safetensors"))
+    VideoAssistForCausalLM.from_pretrained(tmp_path)
+
+
+def test_bad_model_names_give_one_line_errors(tmp_path):
+    (tmp_path / "empty").mkdir()
+    with pytest.raises(ModelError, match="no config.json"):
+        load_model(str(tmp_path / "empty"))
+    save_tiny_model(tmp_path / "ckpt", "valley_v1")
+    (tmp_path / "ckpt" / "model.safetensors").unlink()
+    with pytest.raises(ModelError, match="model.safetensors"):
+        load_model(str(tmp_path / "ckpt"))

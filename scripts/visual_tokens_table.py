@@ -1,0 +1,58 @@
+"""Write docs/VISUAL_TOKENS.md: visual tokens per video for each token mode and frame count.
+
+Counts come from `VideoAssistConfig.num_visual_tokens`, the same function the processor uses to expand `<video>`,
+for Valley's vision tower (CLIP ViT-L/14 at 224 px: a 16×16 patch grid). No weights are needed.
+
+    python scripts/visual_tokens_table.py [--out docs/VISUAL_TOKENS.md]
+"""
+
+import argparse
+from pathlib import Path
+
+from transformers import CLIPVisionConfig
+
+from videoassist.models.videoassist import VideoAssistConfig
+
+FRAME_COUNTS = (8, 16, 64, 3600)
+MODES = [
+    ("valley_v1", {}),
+    ("valley_v2", {}),
+    ("valley_v3", {}),
+    ("llamavid", {"content_pool": "mean"}),
+    ("llamavid", {"content_pool": "grid:2"}),
+    ("llamavid", {"content_pool": "grid:4"}),
+]
+
+
+def table() -> str:
+    vision = CLIPVisionConfig(
+        hidden_size=1024, intermediate_size=4096, num_attention_heads=16, num_hidden_layers=24, image_size=224, patch_size=14
+    )
+    header = "| token mode | " + " | ".join(f"{n} frames" for n in FRAME_COUNTS) + " |"
+    rows = [header, "|---" * (len(FRAME_COUNTS) + 1) + "|"]
+    for mode, extra in MODES:
+        config = VideoAssistConfig(vision_config=vision.to_dict(), token_mode=mode, **extra)
+        name = mode + (f" ({extra['content_pool']})" if extra else "")
+        rows.append(f"| {name} | " + " | ".join(f"{config.num_visual_tokens(n):,}" for n in FRAME_COUNTS) + " |")
+    return "\n".join(rows)
+
+
+def main():
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--out", default=Path(__file__).resolve().parent.parent / "docs" / "VISUAL_TOKENS.md")
+    args = parser.parse_args()
+    text = (
+        "# Visual tokens per video\n\n"
+        "Written by `python scripts/visual_tokens_table.py`; do not edit by hand.\n\n"
+        "Vision tower as in Valley: CLIP ViT-L/14 at 224 px, a 16×16 = 256 patch grid. Valley modes give the 256\n"
+        "time-pooled patch tokens plus one CLS token per frame; LLaMA-VID gives per frame one context token and\n"
+        "1 (`mean`) or N² (`grid:N`) content tokens, so an hour at 1 fps (3600 frames) fits a long-context LLM.\n"
+        "In a multi-turn LLaMA-VID chat every further question adds one context token per frame.\n\n"
+        f"{table()}\n"
+    )
+    Path(args.out).write_text(text)
+    print(text)
+
+
+if __name__ == "__main__":
+    main()

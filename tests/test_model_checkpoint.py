@@ -66,3 +66,19 @@ def test_bad_model_names_give_one_line_errors(tmp_path):
     (tmp_path / "ckpt" / "model.safetensors").unlink()
     with pytest.raises(ModelError, match="model.safetensors"):
         load_model(str(tmp_path / "ckpt"))
+
+
+def test_build_from_base_models_then_save_and_load(tmp_path):
+    from videoassist.models.videoassist import build_from_base_models
+
+    save_tiny_model(tmp_path / "tiny", "valley_v1")  # gives us base models saved in folders
+    model, processor = build_from_base_models(
+        str(tmp_path / "tiny" / "base_vision"), str(tmp_path / "tiny" / "base_llm"), token_mode="llamavid"
+    )
+    assert model.config.video_token_id == processor.video_token_id
+    assert model.config.vision_width == 32 and model.config.text_width == 48
+    model.save_pretrained(tmp_path / "new")
+    processor.save_pretrained(tmp_path / "new")
+    loaded = VideoAssistForCausalLM.from_pretrained(tmp_path / "new")
+    with torch.no_grad():
+        torch.testing.assert_close(model(**batch_for(processor)).logits, loaded(**batch_for(processor)).logits)

@@ -1,8 +1,8 @@
 """Tiny random models for tests and for trying every code path in seconds, built entirely offline.
 
-`save_tiny_model(folder, token_mode=…)` writes a complete checkpoint: a tiny CLIP vision tower and a tiny Llama
-saved as the *base models* (in `folder/base_vision`, `folder/base_llm`), and the VideoAssist checkpoint that
-references them, exactly the layout a real fine-tune has.
+`save_tiny_model(folder, token_mode=…)` writes a complete checkpoint: a tiny CLIP vision tower (with its image
+processor) and a tiny Llama (with its tokenizer) saved as the *base models* (in `folder/base_vision`,
+`folder/base_llm`), and the VideoAssist checkpoint that references them, exactly the layout a real fine-tune has.
 """
 
 from __future__ import annotations
@@ -98,7 +98,9 @@ def save_tiny_model(folder: str | os.PathLike, token_mode: str = "llamavid", see
     model, processor = build_tiny_model(token_mode, seed, **overrides)
     vision_dir, llm_dir = folder / "base_vision", folder / "base_llm"
     model.vision_tower.model.save_pretrained(vision_dir)
+    processor.image_processor.save_pretrained(vision_dir)
     model.language_model.save_pretrained(llm_dir)
+    processor.tokenizer.save_pretrained(llm_dir)
     model.config.vision_name_or_path = str(vision_dir.resolve())
     model.config.llm_name_or_path = str(llm_dir.resolve())
     model.save_pretrained(folder)

@@ -1,4 +1,4 @@
-"""`videoassist` command: one sub-module of videoassist.cli per sub-command.
+"""`videoassist` command: every other module of videoassist.cli is one sub-command.
 
 Each sub-module defines `register(subparsers)`, which adds its parser and sets `func`. Sub-modules import heavy
 libraries (torch, transformers) inside their functions, so `videoassist frames` starts fast.
@@ -6,18 +6,26 @@ libraries (torch, transformers) inside their functions, so `videoassist frames` 
 
 import argparse
 import importlib
+import pkgutil
 import sys
 
+import videoassist.cli
 from videoassist.errors import VideoAssistError
 
-COMMANDS = ["frames", "ask"]
+# The user's surface first, in this order; any other command module after them, alphabetically.
+FIRST = ["ask", "caption", "app", "frames", "train", "finetune", "merge", "eval"]
+
+
+def command_names() -> list[str]:
+    found = {m.name for m in pkgutil.iter_modules(videoassist.cli.__path__)} - {"main"}
+    return [n for n in FIRST if n in found] + sorted(found - set(FIRST))
 
 
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="videoassist", description="Ask about videos, caption them, fine-tune.")
     parser.add_argument("--debug", action="store_true", help="show the full traceback on errors")
     subparsers = parser.add_subparsers(dest="command", required=True)
-    for name in COMMANDS:
+    for name in command_names():
         importlib.import_module(f"videoassist.cli.{name}").register(subparsers)
     return parser
 

@@ -1,5 +1,6 @@
 from transformers import AutoConfig, AutoModelForCausalLM
 
+from .building import build_from_base_models
 from .configuration_videoassist import VideoAssistConfig
 from .modeling_videoassist import VideoAssistCausalLMOutput, VideoAssistForCausalLM
 from .processing_videoassist import IGNORE_INDEX, SamplingConfig, VideoAssistProcessor
@@ -9,6 +10,7 @@ AutoConfig.register("videoassist", VideoAssistConfig)
 AutoModelForCausalLM.register(VideoAssistConfig, VideoAssistForCausalLM)
 
 __all__ = [
+    "build_from_base_models",
     "VideoAssistConfig",
     "VideoAssistForCausalLM",
     "VideoAssistCausalLMOutput",

@@ -22,6 +22,7 @@ from transformers.modeling_outputs import ModelOutput
 from transformers.utils import SAFE_WEIGHTS_NAME
 
 from ...errors import ModelError
+from .base_models import load_language_model, load_vision_model
 from .configuration_videoassist import VideoAssistConfig
 from .projector import build_projector
 from .query_encoder import build_query_encoder
@@ -289,9 +290,8 @@ class VideoAssistForCausalLM(VideoAssistPreTrainedModel, GenerationMixin):
     @classmethod
     def from_references(cls, folder, config: VideoAssistConfig, dtype=None) -> "VideoAssistForCausalLM":
         """Load the referenced base models, then the trained weights stored in `folder` (safetensors only)."""
-        vision_class = AutoModel._model_mapping[type(config.vision_config)]
-        vision = vision_class.from_pretrained(config.vision_name_or_path, config=config.vision_config)
-        llm = AutoModelForCausalLM.from_pretrained(config.llm_name_or_path, config=config.text_config, dtype=dtype)
+        vision = load_vision_model(config.vision_name_or_path, config.vision_config, dtype=dtype)
+        llm = load_language_model(config.llm_name_or_path, config.text_config, dtype=dtype)
         model = cls(config, vision_model=vision, language_model=llm)
         weights_file = os.path.join(str(folder), SAFE_WEIGHTS_NAME)
         if not os.path.isfile(weights_file):

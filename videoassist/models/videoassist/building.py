@@ -1,0 +1,42 @@
+"""A new VideoAssist model on top of released base models: the start of stage 1."""
+
+from __future__ import annotations
+
+from transformers import AutoImageProcessor, AutoTokenizer
+
+from .base_models import load_language_model, load_vision_model
+from .configuration_videoassist import VideoAssistConfig
+from .modeling_videoassist import VideoAssistForCausalLM
+from .processing_videoassist import SamplingConfig, VideoAssistProcessor
+
+
+def build_from_base_models(
+    vision_name_or_path: str,
+    llm_name_or_path: str,
+    dtype=None,
+    sampling: SamplingConfig | None = None,
+    **settings,
+) -> tuple[VideoAssistForCausalLM, VideoAssistProcessor]:
+    """Vision tower + LLM (hub ids or folders) → a VideoAssist model with fresh token builder and projector.
+
+    `settings` are VideoAssistConfig fields (token_mode, projector_type, content_pool, …). The tokenizer gets the
+    `<video>` placeholder token; the LLM's embeddings are left as released (see modeling_videoassist).
+    """
+    tokenizer = AutoTokenizer.from_pretrained(llm_name_or_path)
+    image_processor = AutoImageProcessor.from_pretrained(vision_name_or_path)
+    vision_model = load_vision_model(vision_name_or_path, dtype=dtype)
+    language_model = load_language_model(llm_name_or_path, dtype=dtype)
+    video_token = settings.pop("video_token", VideoAssistConfig.video_token)
+    if video_token not in tokenizer.get_vocab():
+        tokenizer.add_special_tokens({"additional_special_tokens": [video_token]})
+    config = VideoAssistConfig(
+        vision_config=vision_model.config.to_dict(),
+        text_config=language_model.config.to_dict(),
+        video_token=video_token,
+        video_token_id=tokenizer.convert_tokens_to_ids(video_token),
+        vision_name_or_path=str(vision_name_or_path),
+        llm_name_or_path=str(llm_name_or_path),
+        **settings,
+    )
+    model = VideoAssistForCausalLM(config, vision_model=vision_model, language_model=language_model)
+    return model, VideoAssistProcessor(config, tokenizer, image_processor, sampling)

@@ -5,5 +5,5 @@ cd "$(dirname "$0")/.."
 python3 -m venv .venv
 . .venv/bin/activate
 pip install -q --upgrade pip
-pip install -q torch==2.13.0 -e ".[dev]"
+pip install -q torch==2.13.0 -e ".[train,dev]"
 python -m pytest "$@"

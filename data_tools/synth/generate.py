@@ -1,0 +1,209 @@
+"""Make a synthetic dataset: clips, ground truth, and Valley-format pretraining, instruction and eval JSON.
+
+Layout of the output folder DIR:
+    synth/<id>.mp4              the clips (ids synth_000000, synth_000001, ...)
+    ground_truth.jsonl          one ground-truth record per clip, every split, in id order
+    pretrain_<split>.json       Valley pretraining records (one per clip and language)
+    instruct_<split>.json       Valley instruction records (one multi-turn conversation per clip)
+    eval_<split>.json           single-question Valley instruction records, every type and language
+    manifest.json               seed, counts, settings and generator version
+for split in train, val, test, compositional.
+
+Clip i is drawn from its own seed, SeedSequence([seed, i]), so the output does not depend on the number of
+workers or the order they finish in; world and text draw from separate child streams, so a change to the
+text (say, a new phrasing) leaves the clips as they were.
+"""
+
+from __future__ import annotations
+
+import json
+import multiprocessing
+import os
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+
+import numpy as np
+from tqdm import tqdm
+
+from data_tools.synth.render import RenderStyle, render_frames
+from data_tools.synth.text import QA, caption, caption_request, conversation, eval_questions
+from data_tools.synth.vocabulary import HELD_OUT_PAIRS, LANGUAGES
+from data_tools.synth.world import Clip, WorldSettings, sample_clip
+from data_tools.synth.writer import EncoderSettings, write_mp4
+from videoassist.errors import DataError
+
+GENERATOR_VERSION = "1"
+SPLITS = ("train", "val", "test", "compositional")
+SOURCE = "synth"  # the sub-folder of the video root, and the "source" of instruction records
+VIDEO_TOKEN = "<video>"
+
+
+@dataclass(frozen=True)
+class SynthConfig:
+    out: Path
+    n: int                                  # clips in train + val + test (80 / 10 / 10)
+    seed: int
+    languages: tuple[str, ...] = LANGUAGES  # languages of the JSON records (ground truth always has both)
+    n_compositional: int | None = None      # clips in the compositional split; None: n // 10
+    workers: int = 1
+    overwrite: bool = False
+    world: WorldSettings = field(default_factory=WorldSettings)
+    style: RenderStyle = field(default_factory=RenderStyle)
+    encoder: EncoderSettings = field(default_factory=EncoderSettings)
+
+    def __post_init__(self) -> None:
+        if self.n < 1:
+            raise ValueError("n must be at least 1")
+        if not self.languages or set(self.languages) - set(LANGUAGES):
+            raise ValueError(f"languages must be a non-empty subset of {LANGUAGES}, got {self.languages}")
+        if self.n_compositional is not None and self.n_compositional < 0:
+            raise ValueError("n_compositional must not be negative")
+
+    def split_sizes(self) -> dict[str, int]:
+        held = self.n // 10
+        compositional = held if self.n_compositional is None else self.n_compositional
+        return {"train": self.n - 2 * held, "val": held, "test": held, "compositional": compositional}
+
+
+def clip_id(index: int) -> str:
+    return f"synth_{index:06d}"
+
+
+def video_path(index: int) -> str:
+    """The clip's path relative to the dataset folder (Valley's video root)."""
+    return f"{SOURCE}/{clip_id(index)}.mp4"
+
+
+def split_plan(config: SynthConfig) -> list[str]:
+    """The split of each clip index: train first, then val, test and compositional."""
+    return [split for split, size in config.split_sizes().items() for _ in range(size)]
+
+
+def _streams(seed: int, index: int) -> tuple[np.random.Generator, np.random.Generator]:
+    world, text = np.random.SeedSequence([seed, index]).spawn(2)
+    return np.random.default_rng(world), np.random.default_rng(text)
+
+
+def _pair_constraints(split: str) -> dict[str, frozenset]:
+    if split == "compositional":
+        return {"required_pairs": HELD_OUT_PAIRS}
+    return {"forbidden_pairs": HELD_OUT_PAIRS}
+
+
+def sample_world(seed: int, index: int, split: str, settings: WorldSettings = WorldSettings()) -> Clip:
+    """The ground truth of clip `index` of a dataset made with `seed` (no rendering)."""
+    return sample_clip(_streams(seed, index)[0], settings, **_pair_constraints(split))
+
+
+def _human(question: str, qa: QA | None = None, first: bool = False) -> dict:
+    turn = {"from": "human", "value": f"{VIDEO_TOKEN}\n{question}" if first else question}
+    if qa is not None:
+        turn.update(type=qa.type, lang=qa.lang)
+    return turn
+
+
+def _qa_turns(qas: list[QA]) -> list[dict]:
+    turns = []
+    for i, qa in enumerate(qas):
+        turns += [_human(qa.question, qa, first=i == 0), {"from": "gpt", "value": qa.answer}]
+    return turns
+
+
+def clip_records(config: SynthConfig, index: int, split: str) -> dict:
+    """Sample, render and write clip `index`; return its ground-truth, pretrain, instruct and eval records."""
+    clip = sample_world(config.seed, index, split, config.world)
+    text_rng = _streams(config.seed, index)[1]
+    write_mp4(config.out / video_path(index), render_frames(clip, config.style), clip.fps, config.encoder)
+
+    cid, video = clip_id(index), video_path(index)
+    captions = {lang: caption(clip, lang) for lang in LANGUAGES}
+    ground_truth = {"id": cid, "split": split, "video": video, **clip.to_record(),
+                    "caption_en": captions["en"], "caption_zh": captions["zh"]}
+    pretrain = [
+        {"id": f"{cid}_{lang}", "video": video,
+         "conversations": [_human(caption_request(text_rng, lang), first=True),
+                           {"from": "gpt", "value": captions[lang]}]}
+        for lang in config.languages
+    ]
+    forbidden = _pair_constraints(split).get("forbidden_pairs", frozenset())
+    instruct = {"id": cid, "video": video, "source": SOURCE, "v_id": cid,
+                "conversations": _qa_turns(conversation(clip, config.languages, text_rng, forbidden))}
+    evaluation = [
+        {"id": f"{cid}_q{k:02d}", "video": video, "source": SOURCE, "v_id": cid,
+         "conversations": _qa_turns([qa]), "question_type": qa.type, "language": qa.lang}
+        for k, qa in enumerate(eval_questions(clip, config.languages, text_rng, forbidden))
+    ]
+    return {"ground_truth": ground_truth, "pretrain": pretrain, "instruct": instruct, "eval": evaluation}
+
+
+def _clip_job(job: tuple[SynthConfig, int, str]) -> dict:
+    return clip_records(*job)
+
+
+def _write_text(path: Path, text: str) -> None:
+    partial = path.with_name(path.name + ".partial")
+    partial.write_text(text, encoding="utf-8")
+    os.replace(partial, path)
+
+
+def _json(value) -> str:
+    return json.dumps(value, ensure_ascii=False)
+
+
+def _write_json_list(path: Path, records: list[dict]) -> None:
+    """A JSON list with one record per line: what Valley loaders read, and still diffable."""
+    _write_text(path, "[\n" + ",\n".join(map(_json, records)) + "\n]\n" if records else "[]\n")
+
+
+def _prepare_output(config: SynthConfig) -> None:
+    clips = config.out / SOURCE
+    if (config.out / "manifest.json").exists() or any(clips.glob("synth_*.mp4")):
+        if not config.overwrite:
+            raise DataError(config.out, "already holds a synthetic dataset; pass --overwrite to replace it")
+        for stale in clips.glob("synth_*.mp4"):
+            stale.unlink()
+    clips.mkdir(parents=True, exist_ok=True)
+
+
+def generate(config: SynthConfig, progress: bool = True) -> dict:
+    """Write the whole dataset into `config.out` and return its manifest."""
+    _prepare_output(config)
+    plan = split_plan(config)
+    jobs = [(config, index, split) for index, split in enumerate(plan)]
+    bar = tqdm(total=len(jobs), desc="synth", unit="clip", disable=not progress)
+    results: list[dict] = []
+    if config.workers > 1 and len(jobs) > 1:
+        # spawn, not fork: the caller may hold threads (torch, tqdm) that a forked child would inherit broken.
+        with multiprocessing.get_context("spawn").Pool(min(config.workers, len(jobs))) as pool:
+            for result in pool.imap(_clip_job, jobs, chunksize=4):
+                results.append(result)
+                bar.update()
+    else:
+        for job in jobs:
+            results.append(_clip_job(job))
+            bar.update()
+    bar.close()
+
+    _write_text(config.out / "ground_truth.jsonl", "".join(_json(r["ground_truth"]) + "\n" for r in results))
+    counts = {}
+    for split in SPLITS:
+        mine = [r for r, s in zip(results, plan) if s == split]
+        files = {
+            "pretrain": [rec for r in mine for rec in r["pretrain"]],
+            "instruct": [r["instruct"] for r in mine],
+            "eval": [rec for r in mine for rec in r["eval"]],
+        }
+        for kind, records in files.items():
+            _write_json_list(config.out / f"{kind}_{split}.json", records)
+        counts[split] = {"clips": len(mine), **{kind: len(records) for kind, records in files.items()}}
+
+    manifest = {
+        "generator": "data_tools.synth", "generator_version": GENERATOR_VERSION,
+        "seed": config.seed, "n": config.n, "n_compositional": config.split_sizes()["compositional"],
+        "languages": list(config.languages), "splits": counts,
+        "held_out_pairs": sorted(map(list, HELD_OUT_PAIRS)),
+        "world_settings": asdict(config.world), "render_style": asdict(config.style),
+        "encoder": asdict(config.encoder),
+    }
+    _write_text(config.out / "manifest.json", json.dumps(manifest, ensure_ascii=False, indent=2) + "\n")
+    return manifest

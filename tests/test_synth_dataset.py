@@ -309,3 +309,24 @@ def test_command_line_errors_and_options(dataset, tmp_path, capsys):
         with pytest.raises(SystemExit) as exit_info:
             main(["synth", "--out", str(tmp_path / "bad"), "--n", "2", *bad])
         assert exit_info.value.code == 2
+
+
+def test_committed_samples_are_what_the_documented_command_makes(tmp_path):
+    samples = Path(__file__).resolve().parents[1] / "samples"
+    command = re.search(r"python -m data_tools (synth .*)", (samples / "README.md").read_text()).group(1)
+    args = command.split()[1:]
+    args[args.index("--out") + 1] = str(tmp_path / "again")
+    assert main(["synth", *args, "--quiet"]) == 0
+    json_files = sorted(p.name for p in samples.iterdir() if p.suffix in (".json", ".jsonl"))
+    assert len(json_files) == 14
+    for name in json_files:
+        assert (tmp_path / "again" / name).read_bytes() == (samples / name).read_bytes(), name
+    records = read(samples, "ground_truth.jsonl")
+    assert len(records) == 3
+    for record in records:
+        video = samples / record["video"]
+        assert video.stat().st_size <= 200_000
+        assert 128 <= min(record["width"], record["height"]) <= max(record["width"], record["height"]) <= 192
+        # Same frames, up to the encoder: a different libx264 may round differently.
+        for committed, fresh in zip(decode(video), decode(tmp_path / "again" / record["video"]), strict=True):
+            assert np.abs(committed.astype(int) - fresh).mean() < 1.0

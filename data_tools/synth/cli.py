@@ -7,6 +7,9 @@ import time
 from pathlib import Path
 
 from data_tools.synth.vocabulary import LANGUAGES
+from data_tools.synth.world import WorldSettings
+
+DEFAULT_WORLD = WorldSettings()
 
 
 def _languages(text: str) -> tuple[str, ...]:
@@ -35,8 +38,10 @@ def register(subparsers) -> None:
     parser.add_argument("--lang", type=_languages, default=LANGUAGES, help="languages of the records (default en,zh)")
     parser.add_argument("--n-compositional", type=int, default=None,
                         help="clips in the compositional split (default n // 10)")
-    parser.add_argument("--min-size", type=int, default=128, help="smallest frame side in pixels (default 128)")
-    parser.add_argument("--max-size", type=int, default=256, help="largest frame side in pixels (default 256)")
+    parser.add_argument("--min-size", type=int, default=DEFAULT_WORLD.min_size,
+                        help=f"smallest frame side in pixels (default {DEFAULT_WORLD.min_size})")
+    parser.add_argument("--max-size", type=int, default=DEFAULT_WORLD.max_size,
+                        help=f"largest frame side in pixels (default {DEFAULT_WORLD.max_size})")
     parser.add_argument("--workers", type=_positive, default=1, help="processes rendering clips (default 1)")
     parser.add_argument("--overwrite", action="store_true", help="replace a dataset already in --out")
     parser.add_argument("--quiet", action="store_true", help="no progress bar")
@@ -44,8 +49,7 @@ def register(subparsers) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
-    from data_tools.synth.generate import SynthConfig, generate  # heavy imports (av, numpy) only when run
-    from data_tools.synth.world import WorldSettings
+    from data_tools.synth.generate import SynthConfig, generate  # PyAV, PIL, tqdm: only when run
 
     try:
         world = WorldSettings(min_size=args.min_size, max_size=args.max_size)

@@ -19,8 +19,11 @@ from __future__ import annotations
 import json
 import multiprocessing
 import os
+from collections.abc import Iterator
+from contextlib import ExitStack, contextmanager
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
+from typing import TextIO
 
 import numpy as np
 from tqdm import tqdm
@@ -140,19 +143,46 @@ def _clip_job(job: tuple[SynthConfig, int, str]) -> dict:
     return clip_records(*job)
 
 
-def _write_text(path: Path, text: str) -> None:
-    partial = path.with_name(path.name + ".partial")
-    partial.write_text(text, encoding="utf-8")
-    os.replace(partial, path)
+def _results(config: SynthConfig, jobs: list[tuple[SynthConfig, int, str]]) -> Iterator[dict]:
+    """Each job's records, in job order, computed by `config.workers` processes."""
+    if config.workers == 1 or len(jobs) == 1:
+        yield from map(_clip_job, jobs)
+        return
+    # spawn, not fork: the caller may hold threads (torch, tqdm) that a forked child would inherit broken.
+    with multiprocessing.get_context("spawn").Pool(min(config.workers, len(jobs))) as pool:
+        yield from pool.imap(_clip_job, jobs, chunksize=4)
 
 
 def _json(value) -> str:
     return json.dumps(value, ensure_ascii=False)
 
 
-def _write_json_list(path: Path, records: list[dict]) -> None:
-    """A JSON list with one record per line: what Valley loaders read, and still diffable."""
-    _write_text(path, "[\n" + ",\n".join(map(_json, records)) + "\n]\n" if records else "[]\n")
+@contextmanager
+def _atomic_write(path: Path) -> Iterator[TextIO]:
+    """A text file that appears under `path` only once written completely."""
+    partial = path.with_name(path.name + ".partial")
+    try:
+        with open(partial, "w", encoding="utf-8") as file:
+            yield file
+        os.replace(partial, path)
+    finally:
+        partial.unlink(missing_ok=True)
+
+
+class _JsonList:
+    """A JSON list written one record per line as records arrive (what Valley loaders read, still diffable),
+    so memory does not grow with the dataset."""
+
+    def __init__(self, file: TextIO) -> None:
+        self.file, self.count = file, 0
+
+    def extend(self, records: list[dict]) -> None:
+        for record in records:
+            self.file.write(("[\n" if self.count == 0 else ",\n") + _json(record))
+            self.count += 1
+
+    def finish(self) -> None:
+        self.file.write("\n]\n" if self.count else "[]\n")
 
 
 def _prepare_output(config: SynthConfig) -> None:
@@ -168,42 +198,32 @@ def _prepare_output(config: SynthConfig) -> None:
 def generate(config: SynthConfig, progress: bool = True) -> dict:
     """Write the whole dataset into `config.out` and return its manifest."""
     _prepare_output(config)
-    plan = split_plan(config)
-    jobs = [(config, index, split) for index, split in enumerate(plan)]
-    bar = tqdm(total=len(jobs), desc="synth", unit="clip", disable=not progress)
-    results: list[dict] = []
-    if config.workers > 1 and len(jobs) > 1:
-        # spawn, not fork: the caller may hold threads (torch, tqdm) that a forked child would inherit broken.
-        with multiprocessing.get_context("spawn").Pool(min(config.workers, len(jobs))) as pool:
-            for result in pool.imap(_clip_job, jobs, chunksize=4):
-                results.append(result)
-                bar.update()
-    else:
-        for job in jobs:
-            results.append(_clip_job(job))
-            bar.update()
-    bar.close()
-
-    _write_text(config.out / "ground_truth.jsonl", "".join(_json(r["ground_truth"]) + "\n" for r in results))
-    counts = {}
-    for split in SPLITS:
-        mine = [r for r, s in zip(results, plan) if s == split]
-        files = {
-            "pretrain": [rec for r in mine for rec in r["pretrain"]],
-            "instruct": [r["instruct"] for r in mine],
-            "eval": [rec for r in mine for rec in r["eval"]],
-        }
-        for kind, records in files.items():
-            _write_json_list(config.out / f"{kind}_{split}.json", records)
-        counts[split] = {"clips": len(mine), **{kind: len(records) for kind, records in files.items()}}
+    jobs = [(config, index, split) for index, split in enumerate(split_plan(config))]
+    kinds = ("pretrain", "instruct", "eval")
+    with ExitStack() as files:
+        truth = files.enter_context(_atomic_write(config.out / "ground_truth.jsonl"))
+        lists = {(kind, split): _JsonList(files.enter_context(_atomic_write(config.out / f"{kind}_{split}.json")))
+                 for kind in kinds for split in SPLITS}
+        for (_, _, split), result in zip(jobs, tqdm(_results(config, jobs), total=len(jobs), desc="synth",
+                                                    unit="clip", disable=not progress)):
+            truth.write(_json(result["ground_truth"]) + "\n")
+            lists["pretrain", split].extend(result["pretrain"])
+            lists["instruct", split].extend([result["instruct"]])
+            lists["eval", split].extend(result["eval"])
+        for json_list in lists.values():
+            json_list.finish()
+    sizes = config.split_sizes()
+    counts = {split: {"clips": sizes[split], **{kind: lists[kind, split].count for kind in kinds}}
+              for split in SPLITS}
 
     manifest = {
         "generator": "data_tools.synth", "generator_version": GENERATOR_VERSION,
-        "seed": config.seed, "n": config.n, "n_compositional": config.split_sizes()["compositional"],
+        "seed": config.seed, "n": config.n, "n_compositional": sizes["compositional"],
         "languages": list(config.languages), "splits": counts,
         "held_out_pairs": sorted(map(list, HELD_OUT_PAIRS)),
         "world_settings": asdict(config.world), "render_style": asdict(config.style),
         "encoder": asdict(config.encoder),
     }
-    _write_text(config.out / "manifest.json", json.dumps(manifest, ensure_ascii=False, indent=2) + "\n")
+    with _atomic_write(config.out / "manifest.json") as file:
+        file.write(json.dumps(manifest, ensure_ascii=False, indent=2) + "\n")
     return manifest

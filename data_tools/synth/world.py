@@ -54,8 +54,9 @@ class WorldSettings:
     max_attempts: int = 200
 
     def __post_init__(self) -> None:
-        if self.min_size < 32 or self.max_size < self.min_size:
-            raise ValueError(f"bad frame size range {self.min_size}..{self.max_size}")
+        if self.min_size < 32 or self.max_size < self.min_size + self.min_size % 2:
+            raise ValueError(f"frame sizes {self.min_size}..{self.max_size}: need an even size of at least 32 "
+                             "in the range")
         if not 1 <= self.max_objects <= 3:
             raise ValueError("max_objects must be 1..3 (the vocabulary counts to three)")
 

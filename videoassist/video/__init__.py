@@ -1,0 +1,18 @@
+"""Frame-accurate video sampling: the one place videos are opened and decoded.
+
+    from videoassist.video import probe, sample_frames, VideoInfo, SampledFrames, VideoLimits
+    info = probe("clip.mp4")                                  # cheap facts; VideoError if unusable
+    clip = sample_frames("clip.mp4", num_frames=8)           # Valley: 8 evenly spaced frames
+    clip = sample_frames("talk.mkv", fps=1, max_frames=256)  # LLaMA-VID: 1 frame per second, capped
+
+Frame i is the i-th frame in presentation order and its timestamp is its real pts, found by a packet scan of
+the file (timeline.py); decord (get_batch) or PyAV (seek + decode forward) decode only what is asked. numpy only:
+no torch here.
+"""
+
+from videoassist.video.indices import sample_indices
+from videoassist.video.info import SampledFrames, VideoInfo, VideoLimits
+from videoassist.video.probe import probe
+from videoassist.video.sampler import BACKENDS, sample_frames
+
+__all__ = ["BACKENDS", "SampledFrames", "VideoInfo", "VideoLimits", "probe", "sample_frames", "sample_indices"]

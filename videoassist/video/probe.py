@@ -1,0 +1,129 @@
+"""probe(): what a file is, found cheaply and checked before anything decodes it.
+
+Order matters: plain file checks, then PyAV reads the header, then a packet scan (the frame table), then one
+frame is decoded. Every damaged, truncated, audio-only or non-video file is caught here, by PyAV, so decord (which
+can crash or hang on bad input) only ever sees files that PyAV has read end to end.
+"""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass
+from os import PathLike
+
+import av
+import numpy as np
+from av.stream import Disposition
+
+from videoassist.errors import VideoError
+from videoassist.video import rotation as rot
+from videoassist.video.failures import error_lines, ffmpeg_session
+from videoassist.video.image import is_image_path, read_image
+from videoassist.video.info import VideoInfo, VideoLimits
+from videoassist.video.timeline import FrameTable, scan
+
+
+@dataclass(frozen=True)
+class Inspection:
+    """A probed file: its VideoInfo; for a video the frame table and the stream read, for an image its pixels."""
+
+    info: VideoInfo
+    table: FrameTable | None = None
+    stream_index: int = 0
+    container_format: str = ""  # FFmpeg's demuxer name, e.g. "mov,mp4,m4a,3gp,3g2,mj2"
+    image: np.ndarray | None = None  # [1, H, W, 3], upright
+
+
+def probe(path: str | PathLike[str], limits: VideoLimits | None = None) -> VideoInfo:
+    """Facts about a video or image file; raises VideoError (one line, naming the file) for any unusable file."""
+    return inspect(path, limits).info
+
+
+def inspect(path: str | PathLike[str], limits: VideoLimits | None = None) -> Inspection:
+    limits = limits or VideoLimits()
+    _check_file(path, limits)
+    if is_image_path(path):
+        info, pixels = read_image(path)
+        return Inspection(info, image=pixels)
+    with ffmpeg_session(path, "cannot be read as a video") as logs:
+        # metadata_errors="replace": a tag that is not valid UTF-8 must not make the file unreadable.
+        with av.open(os.fspath(path), metadata_errors="replace") as container:
+            stream = _video_stream(container, path)
+            if container.duration is not None:  # the header's claim: refuse a 10-hour file before scanning it
+                _check_duration(path, container.duration / av.time_base, limits)
+            table = scan(container, stream, path)
+            damage = error_lines(logs)
+            if damage:
+                raise VideoError(path, f"is damaged or truncated ({damage[0]})")
+            if table.num_frames == 0:
+                raise VideoError(path, "contains no video frames")
+            if stream.frames and table.num_frames < stream.frames:
+                raise VideoError(path, f"is truncated: its header lists {stream.frames} frames, {table.num_frames} are present")
+            _check_duration(path, table.duration_s, limits)
+            codec, coded_width, coded_height = stream.codec_context.name, stream.width, stream.height
+            rate = stream.average_rate or stream.guessed_rate
+            rotate_tag = stream.metadata.get("rotate")
+            stream_index = stream.index
+            container_format = container.format.name
+        rotation = _rotation(path, stream_index, rotate_tag)
+    width, height = rot.displayed_size(coded_width, coded_height, rotation)
+    if rate:
+        fps = float(rate)
+    else:  # no rate in the header: the mean over the frames found
+        fps = table.num_frames / table.duration_s if table.duration_s > 0 else 0.0
+    info = VideoInfo(
+        path=os.fspath(path),
+        duration_s=table.duration_s,
+        fps=fps,
+        num_frames=table.num_frames,
+        width=width,
+        height=height,
+        rotation=rotation,
+        is_image=False,
+        codec=codec,
+    )
+    return Inspection(info, table, stream_index, container_format)
+
+
+def _check_file(path: str | PathLike[str], limits: VideoLimits) -> None:
+    try:
+        stat = os.stat(path)
+    except FileNotFoundError:
+        raise VideoError(path, "no such file") from None
+    except OSError as error:
+        raise VideoError(path, f"cannot be read ({error.strerror})") from None
+    if not os.path.isfile(path):
+        raise VideoError(path, "is not a file")
+    if stat.st_size == 0:
+        raise VideoError(path, "is empty (0 bytes)")
+    if limits.max_bytes is not None and stat.st_size > limits.max_bytes:
+        raise VideoError(path, f"is {_size(stat.st_size)}, over the limit of {_size(limits.max_bytes)}")
+
+
+def _size(num_bytes: int) -> str:
+    return f"{num_bytes / 1e6:.1f} MB" if num_bytes >= 1_000_000 else f"{num_bytes:,} bytes"
+
+
+def _check_duration(path: str | PathLike[str], duration_s: float, limits: VideoLimits) -> None:
+    if limits.max_duration_s is not None and duration_s > limits.max_duration_s:
+        raise VideoError(path, f"lasts {duration_s:.1f} s, over the {limits.max_duration_s:.1f} s limit")
+
+
+def _video_stream(container: av.container.InputContainer, path: str | PathLike[str]) -> av.VideoStream:
+    # An audio file's cover art is a one-picture "video" stream flagged attached_pic: not a video.
+    streams = [s for s in container.streams.video if not s.disposition & Disposition.attached_pic]
+    if streams:
+        return streams[0]
+    if container.streams.audio:
+        raise VideoError(path, "has no video stream (audio only)")
+    raise VideoError(path, "has no video stream")
+
+
+def _rotation(path: str | PathLike[str], stream_index: int, rotate_tag: str | None) -> int:
+    """Decode the first frame: FFmpeg puts the display matrix on decoded frames (PyAV shows no stream-level side
+    data), and a file whose first frame does not decode is no use. Falls back on an old-style `rotate` tag."""
+    with av.open(os.fspath(path), metadata_errors="replace") as container:
+        stream = container.streams[stream_index]
+        for frame in container.decode(stream):
+            return rot.from_display_angle(frame.rotation) if frame.rotation else rot.from_rotate_tag(rotate_tag)
+    raise VideoError(path, "has no decodable video frames")

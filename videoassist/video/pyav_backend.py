@@ -1,0 +1,103 @@
+"""PyAV backend: decode exactly the requested frames by seeking, never the whole file.
+
+For each wanted frame (in presentation order) the decoder either goes on from where it is, when no keyframe lies
+between there and the target, or seeks to the keyframe at or before the target and decodes forward until the
+frame whose pts is the target's. Matching by pts (from the frame table) rather than by counting frames keeps it
+exact through B-frames, variable frame rate and seeks that land early. A seek that lands late (MPEG-TS lands a
+whole GOP late; MP4 indexes by decode time) is retried from earlier keyframes, and finally from the start.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Iterator, Sequence
+from os import PathLike
+
+import av
+import numpy as np
+
+from videoassist.errors import VideoError
+from videoassist.video.failures import ffmpeg_session
+from videoassist.video.timeline import FrameTable
+
+# Decoder threads: FFmpeg's choice (frame and slice threading). On 2 cores frame threading still pays for the
+# forward decoding between a keyframe and the target (docs/BENCHMARKS.md).
+THREAD_TYPE = "AUTO"
+
+
+def decode_frames(
+    path: str | PathLike[str], table: FrameTable, stream_index: int, indices: Sequence[int]
+) -> dict[int, np.ndarray]:
+    """RGB frames `{index: [H, W, 3] uint8}` as stored (not rotated), for the distinct `indices`."""
+    with ffmpeg_session(path, "cannot be decoded"):
+        with av.open(os.fspath(path), metadata_errors="replace") as container:
+            stream = container.streams[stream_index]
+            stream.thread_type = THREAD_TYPE
+            decoder = _SeekingDecoder(container, stream, table)
+            frames = {}
+            for index in sorted(set(indices)):
+                frame = decoder.frame_at(index)
+                if frame is None:
+                    raise VideoError(path, f"frame {index} could not be decoded")
+                # At the stream's size: a mid-stream resolution change must not break stacking the clip.
+                frames[index] = frame.to_ndarray(format="rgb24", width=stream.width, height=stream.height)
+            return frames
+
+
+class _SeekingDecoder:
+    def __init__(self, container: av.container.InputContainer, stream: av.VideoStream, table: FrameTable):
+        self._container = container
+        self._stream = stream
+        self._table = table
+        self._frames: Iterator[av.VideoFrame] | None = None
+        self._position = -1  # index of the last frame the decoder returned; -1 before the first seek
+
+    def frame_at(self, index: int) -> av.VideoFrame | None:
+        """The decoded frame `index`; None if it cannot be reached. Call with ascending indices."""
+        keyframe = self._table.keyframe_before(index)
+        if self._frames is not None and self._position < index and keyframe <= self._position:
+            frame = self._decode_to(index)  # no keyframe in between: going on beats seeking
+            if frame is not None:
+                return frame
+        # Where to seek, nearest first: the keyframe, the two keyframes before it, then the start of the file.
+        starts = [keyframe]
+        for _ in range(2):
+            if starts[-1] > 0:
+                starts.append(self._table.keyframe_before(starts[-1] - 1))
+        for start in [*dict.fromkeys(starts), None]:
+            if self._seek(start):
+                frame = self._decode_to(index)
+                if frame is not None:
+                    return frame
+        return None
+
+    def _seek(self, index: int | None) -> bool:
+        """Seek to the keyframe at frame `index`, or rewind to the start for None; False if the demuxer refused."""
+        try:
+            if index is None:
+                self._container.seek(0)  # in AV_TIME_BASE units, no stream: every demuxer tried rewinds here
+            else:
+                self._container.seek(int(self._table.pts[index]), stream=self._stream, backward=True)
+        except av.FFmpegError:
+            if index is None:
+                raise
+            return False
+        self._frames = self._container.decode(self._stream)
+        self._position = -1
+        return True
+
+    def _decode_to(self, index: int) -> av.VideoFrame | None:
+        """Decode forward to the frame with the target's pts; None if the decoder is already past it."""
+        assert self._frames is not None
+        target = int(self._table.pts[index])
+        for frame in self._frames:
+            if frame.pts is None:
+                continue
+            if frame.pts > target:  # landed or ran past the target: the caller seeks further back
+                self._frames = None
+                return None
+            self._position = int(np.searchsorted(self._table.pts, frame.pts))
+            if frame.pts == target:
+                return frame
+        self._frames = None
+        return None

@@ -1,0 +1,73 @@
+"""sample_frames(): probe, choose indices, decode with decord or PyAV, turn upright."""
+
+from __future__ import annotations
+
+import logging
+from os import PathLike
+
+import numpy as np
+
+from videoassist.errors import VideoError
+from videoassist.video import decord_backend, pyav_backend
+from videoassist.video.failures import BackendFailed
+from videoassist.video.indices import check_request, sample_indices
+from videoassist.video.info import SampledFrames, VideoLimits
+from videoassist.video.probe import Inspection, inspect
+from videoassist.video.rotation import upright
+
+BACKENDS = ("auto", "decord", "pyav")
+
+logger = logging.getLogger(__name__)
+
+
+def sample_frames(
+    path: str | PathLike[str],
+    num_frames: int | None = None,
+    fps: float | None = None,
+    max_frames: int | None = None,
+    backend: str = "auto",
+    limits: VideoLimits | None = None,
+) -> SampledFrames:
+    """Frames of a video (or image) file, chosen by exactly one of `num_frames` (N evenly spaced) or `fps`.
+
+    See videoassist.video.indices for the two policies. `backend`: "auto" tries decord, then PyAV when decord is
+    missing or fails on the file; "decord" or "pyav" forces one. Both return the same frames and timestamps. A
+    still image gives one frame at 0.0 s (backend "image") whatever is asked. Any unusable file raises VideoError.
+    """
+    if backend not in BACKENDS:
+        raise ValueError(f"backend must be one of {', '.join(BACKENDS)}, got {backend!r}")
+    check_request(num_frames, fps, max_frames)
+    inspection = inspect(path, limits)
+    info = inspection.info
+    if inspection.image is not None:
+        return SampledFrames(frames=inspection.image, timestamps=[0.0], indices=[0], backend="image", info=info)
+    assert inspection.table is not None
+    times = inspection.table.times
+    indices = sample_indices(times, num_frames=num_frames, sample_fps=fps, max_frames=max_frames)
+    decoded, used = _decode(path, inspection, indices, backend)
+    frames = np.ascontiguousarray(upright(np.stack([decoded[i] for i in indices]), info.rotation))
+    return SampledFrames(
+        frames=frames,
+        timestamps=[float(times[i]) for i in indices],
+        indices=indices,
+        backend=used,
+        info=info,
+    )
+
+
+def _decode(
+    path: str | PathLike[str], inspection: Inspection, indices: list[int], backend: str
+) -> tuple[dict[int, np.ndarray], str]:
+    table = inspection.table
+    assert table is not None
+    if backend in ("auto", "decord"):
+        try:
+            frames = decord_backend.decode_frames(
+                path, table, inspection.container_format, inspection.info.rotation, indices
+            )
+            return frames, "decord"
+        except BackendFailed as failure:
+            if backend == "decord":
+                raise VideoError(path, f"cannot be decoded with decord: {failure}") from failure
+            logger.info("%s: %s; decoding with PyAV", path, failure)
+    return pyav_backend.decode_frames(path, table, inspection.stream_index, indices), "pyav"

@@ -1,0 +1,74 @@
+"""The frame table: every frame's presentation timestamp and keyframe flag, from reading packets (no decoding).
+
+This is what makes sampling frame-accurate. "Frame i" means the i-th frame in presentation order, the same
+meaning decord gives it; its timestamp is its real pts, so variable frame rate needs no special case; and the
+count is what the file really holds, not what a header promises (MKV/WebM headers hold none). Demuxing reads the
+file once without decoding it: about half a second for an hour of 720p here (docs/BENCHMARKS.md).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from fractions import Fraction
+from os import PathLike
+
+import av
+import numpy as np
+
+from videoassist.errors import VideoError
+
+
+@dataclass(frozen=True)
+class FrameTable:
+    pts: np.ndarray  # int64 [n], ascending: frame i's presentation timestamp in `time_base` units
+    keyframe: np.ndarray  # bool [n]: decoding can start at frame i
+    time_base: Fraction
+    end_pts: int  # when the last frame stops being shown
+
+    @property
+    def num_frames(self) -> int:
+        return len(self.pts)
+
+    @property
+    def times(self) -> np.ndarray:
+        """Seconds from the first frame, float64 [n] (exact for any realistic time base)."""
+        return (self.pts - self.pts[0]) * self.time_base.numerator / self.time_base.denominator
+
+    @property
+    def duration_s(self) -> float:
+        return float((self.end_pts - int(self.pts[0])) * self.time_base)
+
+    def keyframe_before(self, index: int) -> int:
+        """The last keyframe at or before frame `index` (0 when none is flagged), where decoding must start."""
+        keyframes = np.flatnonzero(self.keyframe[: index + 1])
+        return int(keyframes[-1]) if keyframes.size else 0
+
+
+def scan(container: av.container.InputContainer, stream: av.VideoStream, path: str | PathLike[str]) -> FrameTable:
+    """Demux every packet of `stream` from where `container` stands (open it fresh) and build the table."""
+    pts: list[int] = []
+    keyframe: list[bool] = []
+    end_pts = None
+    for packet in container.demux(stream):
+        # Size-0 packets are the demuxer's end-of-stream marker; discarded ones (edit lists) are decoded but never
+        # shown, so they are not frames.
+        if packet.size == 0 or packet.is_discard:
+            continue
+        timestamp = packet.pts if packet.pts is not None else packet.dts
+        if timestamp is None:
+            raise VideoError(path, "has frames without timestamps (a raw stream?); remux it into MP4 or MKV first")
+        pts.append(timestamp)
+        keyframe.append(packet.is_keyframe)
+        stop = timestamp + (packet.duration or 0)
+        end_pts = stop if end_pts is None else max(end_pts, stop)
+    order = np.argsort(np.asarray(pts, dtype=np.int64), kind="stable")
+    sorted_pts = np.asarray(pts, dtype=np.int64)[order]
+    if sorted_pts.size and end_pts is not None and end_pts <= sorted_pts[-1]:
+        # The container gave no packet durations: the last frame lasts as long as a typical one.
+        end_pts = int(sorted_pts[-1] + (np.median(np.diff(sorted_pts)) if sorted_pts.size > 1 else 0))
+    return FrameTable(
+        pts=sorted_pts,
+        keyframe=np.asarray(keyframe, dtype=bool)[order],
+        time_base=stream.time_base or Fraction(1, 1),
+        end_pts=int(end_pts or 0),
+    )

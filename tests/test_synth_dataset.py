@@ -212,7 +212,7 @@ def test_valley_field_names(dataset, ground_truth):
 def _qas(record: dict) -> list[QA]:
     turns = record["conversations"]
     return [QA(h["type"], h["lang"], h["value"].removeprefix("<video>\n"), g["value"])
-            for h, g in zip(turns[::2], turns[1::2])]
+            for h, g in zip(turns[::2], turns[1::2], strict=True)]
 
 
 def test_file_answers_match_the_ground_truth_and_eval_covers_every_type(dataset, ground_truth):
@@ -276,14 +276,15 @@ def test_same_seed_same_bytes_and_pixels_whatever_the_workers(dataset, tmp_path)
         assert (again / name).read_bytes() == (dataset / name).read_bytes(), name
     for video in sorted((dataset / "synth").iterdir()):
         assert (again / "synth" / video.name).read_bytes() == video.read_bytes(), video.name
-        assert all(np.array_equal(a, b) for a, b in zip(decode(video), decode(again / "synth" / video.name)))
+        frames = zip(decode(video), decode(again / "synth" / video.name), strict=True)
+        assert all(np.array_equal(a, b) for a, b in frames)
 
 
 def test_another_seed_another_dataset(dataset, ground_truth, tmp_path):
     other = tmp_path / "c"
     generate(SynthConfig(out=other, n=N, seed=SEED + 1, n_compositional=N_COMPOSITIONAL), progress=False)
     theirs = read(other, "ground_truth.jsonl")
-    assert all(a["objects"] != b["objects"] for a, b in zip(ground_truth, theirs))
+    assert all(a["objects"] != b["objects"] for a, b in zip(ground_truth, theirs, strict=True))
     first = "synth/synth_000000.mp4"
     assert not np.array_equal(decode(dataset / first)[0], decode(other / first)[0])
 

@@ -204,8 +204,8 @@ def generate(config: SynthConfig, progress: bool = True) -> dict:
         truth = files.enter_context(_atomic_write(config.out / "ground_truth.jsonl"))
         lists = {(kind, split): _JsonList(files.enter_context(_atomic_write(config.out / f"{kind}_{split}.json")))
                  for kind in kinds for split in SPLITS}
-        for (_, _, split), result in zip(jobs, tqdm(_results(config, jobs), total=len(jobs), desc="synth",
-                                                    unit="clip", disable=not progress)):
+        results = tqdm(_results(config, jobs), total=len(jobs), desc="synth", unit="clip", disable=not progress)
+        for (_, _, split), result in zip(jobs, results, strict=True):
             truth.write(_json(result["ground_truth"]) + "\n")
             lists["pretrain", split].extend(result["pretrain"])
             lists["instruct", split].extend([result["instruct"]])

@@ -21,8 +21,8 @@ import unicodedata
 from collections import Counter
 from dataclasses import dataclass
 
-from data_tools.synth.vocabulary import (ATTRIBUTES, FROM_WORDS_EN, FROM_WORDS_ZH, NEUTRAL_ZH, NUMBERS_EN,
-                                         NUMBERS_ZH, QUESTION_TYPES)
+from data_tools.synth.vocabulary import (ATTRIBUTES, FROM_WORDS_EN, FROM_WORDS_ZH, NEUTRAL_ZH, NUMBERS_EN, NUMBERS_ZH,
+                                         QUESTION_TYPES)
 
 # The attributes a question type's answer is judged on. An event answer may carry a colour
 # ("changes colour to yellow"); the other types are judged on one attribute.

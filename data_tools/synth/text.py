@@ -60,7 +60,8 @@ QUESTION_TEMPLATES: dict[str, dict[str, tuple[str, ...]]] = {
     "shape": {
         "en": ("What shape is the {colour} object?", "Which shape is {colour}?",
                "What kind of shape is the {colour} one?", "The {colour} object is what shape?"),
-        "zh": ("{colour}的物体是什么形状？", "哪个形状是{colour}的？", "{colour}的那个是什么形状？", "请说出{colour}物体的形状。"),
+        "zh": ("{colour}的物体是什么形状？", "哪个形状是{colour}的？", "{colour}的那个是什么形状？",
+               "请说出{colour}物体的形状。"),
     },
     "count": {
         "en": ("How many objects are there?", "How many shapes appear in the video?",
@@ -151,7 +152,7 @@ def caption_request(rng: np.random.Generator, lang: str) -> str:
 def event_answer(clip: Clip, obj: WorldObject, lang: str) -> str:
     """What happens to `obj`: "appears", "disappears", "changes colour to yellow" or "nothing happens"."""
     event = clip.event
-    if event is None or clip.objects[event.object] is not obj:
+    if event is None or clip.objects[event.object] != obj:
         return EVENTS["none"].word(lang)
     if event.type == "changes_colour":
         colour = COLOURS[event.to_colour].word(lang)
@@ -160,7 +161,7 @@ def event_answer(clip: Clip, obj: WorldObject, lang: str) -> str:
 
 
 def order_answer(clip: Clip, obj: WorldObject, lang: str) -> str:
-    appears = clip.event is not None and clip.event.type == "appears" and clip.objects[clip.event.object] is obj
+    appears = clip.event is not None and clip.event.type == "appears" and clip.objects[clip.event.object] == obj
     return ORDERS["partway" if appears else "start"].word(lang)
 
 

@@ -294,6 +294,11 @@ def test_command_line_errors_and_options(dataset, tmp_path, capsys):
     err = capsys.readouterr().err.strip()
     assert "\n" not in err and "--overwrite" in err and str(dataset) in err
 
+    not_a_folder = tmp_path / "file"
+    not_a_folder.write_text("")
+    assert main(["synth", "--out", str(not_a_folder), "--n", "2", "--quiet"]) == 1
+    assert "cannot create the output folder" in capsys.readouterr().err
+
     out = tmp_path / "en"
     assert main(["synth", "--out", str(out), "--n", "2", "--seed", "3", "--lang", "en", "--quiet"]) == 0
     stale = out / "synth" / "synth_000099.mp4"

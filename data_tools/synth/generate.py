@@ -192,7 +192,10 @@ def _prepare_output(config: SynthConfig) -> None:
             raise DataError(config.out, "already holds a synthetic dataset; pass --overwrite to replace it")
         for stale in clips.glob("synth_*.mp4"):
             stale.unlink()
-    clips.mkdir(parents=True, exist_ok=True)
+    try:
+        clips.mkdir(parents=True, exist_ok=True)
+    except OSError as error:
+        raise DataError(clips, f"cannot create the output folder ({error.strerror})") from error
 
 
 def generate(config: SynthConfig, progress: bool = True) -> dict:

@@ -169,7 +169,7 @@ def sample_clip(rng: np.random.Generator, settings: WorldSettings = WorldSetting
                 forbidden_pairs: frozenset[Pair] = frozenset(),
                 required_pairs: frozenset[Pair] = frozenset()) -> Clip:
     """Draw one clip. No object ever shows a pair in `forbidden_pairs` (not even after a colour change);
-    when `required_pairs` is given, the first object's initial pair is one of them."""
+    when `required_pairs` is given, at least one object starts with one of them."""
     allowed = [p for p in ALL_PAIRS if p not in forbidden_pairs]
     required = sorted(required_pairs - forbidden_pairs)
     if required_pairs and not required:

@@ -15,6 +15,9 @@ from videoassist.errors import VideoAssistError
 
 COMMAND_MODULES = [
     "data_tools.synth.cli",
+    "data_tools.validate",
+    "data_tools.import_clips",
+    "data_tools.shard",
 ]
 
 

@@ -22,8 +22,12 @@ def register(subparsers):
 
 
 def run(args) -> int:
+    from videoassist.cli._quiet import quiet_libraries
     from videoassist.inference import VideoAssistant
+    from videoassist.video import probe
 
+    probe(args.video)  # a bad file fails here, before the model is loaded
+    quiet_libraries()
     assistant = VideoAssistant.load(args.model)
     options = dict(
         num_frames=args.frames,

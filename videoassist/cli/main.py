@@ -1,4 +1,4 @@
-"""`videoassist` command: every other module of videoassist.cli is one sub-command.
+"""`videoassist` command: every other public module of videoassist.cli is one sub-command (`_name`: helpers).
 
 Each sub-module defines `register(subparsers)`, which adds its parser and sets `func`. Sub-modules import heavy
 libraries (torch, transformers) inside their functions, so `videoassist frames` starts fast.
@@ -17,7 +17,7 @@ FIRST = ["ask", "caption", "app", "frames", "train", "finetune", "merge", "eval"
 
 
 def command_names() -> list[str]:
-    found = {m.name for m in pkgutil.iter_modules(videoassist.cli.__path__)} - {"main"}
+    found = {m.name for m in pkgutil.iter_modules(videoassist.cli.__path__) if not m.name.startswith("_")} - {"main"}
     return [n for n in FIRST if n in found] + sorted(found - set(FIRST))
 
 

@@ -27,7 +27,7 @@ class Answer:
     def to_json(self) -> dict:
         return {
             "answer": self.text,
-            "timestamps": self.timestamps,
+            "timestamps": [round(t, 3) for t in self.timestamps],
             "visual_tokens": self.visual_tokens,
             "seconds": round(self.seconds, 3),
             "cached": self.cached,

@@ -82,3 +82,19 @@ def test_build_from_base_models_then_save_and_load(tmp_path):
     loaded = VideoAssistForCausalLM.from_pretrained(tmp_path / "new")
     with torch.no_grad():
         torch.testing.assert_close(model(**batch_for(processor)).logits, loaded(**batch_for(processor)).logits)
+
+
+def test_a_vision_tower_without_reference_is_stored_in_the_checkpoint(tmp_path):
+    """The demo's own vision tower is trained from scratch: no base to refer to, so it travels with the weights."""
+    save_tiny_model(tmp_path / "tiny", "valley_v1", seed=4)  # for its saved base LLM
+    model, processor = build_tiny_model("valley_v1", seed=4)
+    model.config.llm_name_or_path = str(tmp_path / "tiny" / "base_llm")
+    model.save_pretrained(tmp_path / "ckpt")
+    from safetensors.torch import load_file
+
+    keys = load_file(tmp_path / "ckpt" / "model.safetensors").keys()
+    assert any(k.startswith("vision_tower.") for k in keys)
+    assert not any(k.startswith("language_model.") for k in keys)
+    loaded = VideoAssistForCausalLM.from_pretrained(tmp_path / "ckpt")
+    with torch.no_grad():
+        torch.testing.assert_close(model(**batch_for(processor)).logits, loaded(**batch_for(processor)).logits)

@@ -264,14 +264,14 @@ class VideoAssistForCausalLM(VideoAssistPreTrainedModel, GenerationMixin):
 
     @property
     def references_base_models(self) -> bool:
-        return bool(self.config.vision_name_or_path and self.config.llm_name_or_path)
+        return bool(self.config.vision_name_or_path or self.config.llm_name_or_path)
 
     def _trained_state_dict(self) -> dict[str, torch.Tensor]:
         """What a checkpoint must store: everything but the frozen base models it references."""
         skip = []
-        if self.config.freeze_vision:
+        if self.config.vision_name_or_path and self.config.freeze_vision:
             skip.append("vision_tower.")
-        if self.config.freeze_llm:
+        if self.config.llm_name_or_path and self.config.freeze_llm:
             skip.append("language_model.")
         return {k: v for k, v in self.state_dict().items() if not k.startswith(tuple(skip))}
 
@@ -283,15 +283,19 @@ class VideoAssistForCausalLM(VideoAssistPreTrainedModel, GenerationMixin):
     @classmethod
     def from_pretrained(cls, pretrained_model_name_or_path, *args, **kwargs):
         config = kwargs.pop("config", None) or VideoAssistConfig.from_pretrained(pretrained_model_name_or_path)
-        if not (config.vision_name_or_path and config.llm_name_or_path):
+        if not (config.vision_name_or_path or config.llm_name_or_path):
             return super().from_pretrained(pretrained_model_name_or_path, *args, config=config, **kwargs)
         return cls.from_references(pretrained_model_name_or_path, config, dtype=kwargs.get("dtype"))
 
     @classmethod
     def from_references(cls, folder, config: VideoAssistConfig, dtype=None) -> "VideoAssistForCausalLM":
-        """Load the referenced base models, then the trained weights stored in `folder` (safetensors only)."""
-        vision = load_vision_model(config.vision_name_or_path, config.vision_config, dtype=dtype)
-        llm = load_language_model(config.llm_name_or_path, config.text_config, dtype=dtype)
+        """Load the referenced base models, then the weights stored in `folder` (safetensors only): the trained
+        modules, and any base model the config does not reference (e.g. a vision tower trained from scratch)."""
+        vision = llm = None
+        if config.vision_name_or_path:
+            vision = load_vision_model(config.vision_name_or_path, config.vision_config, dtype=dtype)
+        if config.llm_name_or_path:
+            llm = load_language_model(config.llm_name_or_path, config.text_config, dtype=dtype)
         model = cls(config, vision_model=vision, language_model=llm)
         weights_file = os.path.join(str(folder), SAFE_WEIGHTS_NAME)
         if not os.path.isfile(weights_file):

@@ -130,6 +130,19 @@ def _damaged(source: Path, path: Path, how: str) -> Path:
     return path
 
 
+def _cut_mid_gop(source: Path, path: Path, skip: int = 5) -> Path:
+    """`source`'s packets without the first `skip` (in decode order), remuxed without re-encoding: the stream
+    starts with frames whose reference frames are gone, like a recording cut anywhere but at a keyframe."""
+    with av.open(str(source)) as reader, av.open(str(path), "w") as writer:
+        stream = reader.streams.video[0]
+        output = writer.add_stream_from_template(stream)
+        for number, packet in enumerate(reader.demux(stream)):
+            if packet.dts is not None and number >= skip:
+                packet.stream = output
+                writer.mux(packet)
+    return path
+
+
 VFR_TIMES = np.round(np.cumsum(np.r_[0.0, np.random.default_rng(3).uniform(0.01, 0.2, 59)]), 3)
 
 # name -> maker(folder) -> path. Videos are 72 frames at 24 fps (3 s) unless said otherwise.
@@ -143,6 +156,7 @@ MAKERS: dict[str, Callable[[Path], Path]] = {
     "ts": lambda d: write_video(d / "clip.ts"),  # MPEG-TS starts its clock at 1.4 s
     "gif": lambda d: write_video(d / "clip.gif", 30, codec="gif", pix_fmt="rgb8", rate=10),
     "long_gop": lambda d: write_video(d / "long_gop.mp4", 300, gop=100),
+    "mid_gop": lambda d: _cut_mid_gop(write_video(d / "uncut.mp4"), d / "mid_gop.mkv"),  # frames 12.. decode
     "vfr_mp4": lambda d: write_video(d / "vfr.mp4", len(VFR_TIMES), times=VFR_TIMES),
     "vfr_mkv": lambda d: write_video(d / "vfr.mkv", len(VFR_TIMES), times=VFR_TIMES),
     "rot90": lambda d: write_video(d / "rot90.mp4", 24, rotation=90),

@@ -71,9 +71,9 @@ def test_every_single_frame_is_the_right_one(media, name, backend):
 @pytest.mark.parametrize("backend", ["decord", "pyav"])
 def test_seeking_deep_into_long_gops_lands_on_the_exact_frame(media, backend):
     # 300 frames, a keyframe every 100: targets in the middle of GOPs, and frames either side of a keyframe.
-    from videoassist.video.probe import inspect
+    from videoassist.video.probe import inspect_file
 
-    inspection = inspect(media["long_gop"])
+    inspection = inspect_file(media["long_gop"])
     module = __import__(f"videoassist.video.{backend}_backend", fromlist=["decode_frames"])
     wanted = [1, 99, 100, 101, 150, 199, 200, 298, 299]
     if backend == "decord":
@@ -87,6 +87,17 @@ def test_mpeg_ts_clock_offset_does_not_leak_into_timestamps(media):
     clip = sample_frames(media["ts"], num_frames=3)  # the TS clock starts at 1.4 s
     assert clip.timestamps == pytest.approx([12 / FPS, 36 / FPS, 60 / FPS])
     assert_frames_show_their_indices(clip)
+
+
+def test_a_stream_cut_mid_gop_starts_at_its_first_decodable_frame(media):
+    # Frames 5..11 of the original are present but undecodable (their references were cut off): they are not
+    # frames. decord counts them, and would hand out frame 12 as "frame 0"; so PyAV takes over.
+    clip = sample_frames(media["mid_gop"], num_frames=60)
+    assert clip.info.num_frames == 60 and clip.backend == "pyav"
+    assert [read_index(frame) for frame in clip.frames] == [i + 12 for i in clip.indices]
+    assert clip.timestamps == pytest.approx([i / FPS for i in clip.indices], abs=1e-3)
+    with pytest.raises(VideoError, match="decord counts 67 frames, the file has 60"):
+        sample_frames(media["mid_gop"], num_frames=4, backend="decord")
 
 
 @pytest.mark.parametrize("backend", ["decord", "pyav"])
@@ -163,9 +174,9 @@ def test_without_decord_auto_falls_back_on_pyav(media, monkeypatch):
 def test_a_file_decord_cannot_open_falls_back_on_pyav(media, monkeypatch):
     # Pretend GIF were a container decord is trusted with: decord then raises, and auto must still succeed.
     from videoassist.video import decord_backend
-    from videoassist.video.probe import inspect
+    from videoassist.video.probe import inspect_file
 
-    gif_format = inspect(media["gif"]).container_format
+    gif_format = inspect_file(media["gif"]).container_format
     monkeypatch.setattr(decord_backend, "VERIFIED_FORMATS", decord_backend.VERIFIED_FORMATS | {gif_format})
     clip = sample_frames(media["gif"], num_frames=3)
     assert clip.backend == "pyav"

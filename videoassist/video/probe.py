@@ -36,10 +36,11 @@ class Inspection:
 
 def probe(path: str | PathLike[str], limits: VideoLimits | None = None) -> VideoInfo:
     """Facts about a video or image file; raises VideoError (one line, naming the file) for any unusable file."""
-    return inspect(path, limits).info
+    return inspect_file(path, limits).info
 
 
-def inspect(path: str | PathLike[str], limits: VideoLimits | None = None) -> Inspection:
+def inspect_file(path: str | PathLike[str], limits: VideoLimits | None = None) -> Inspection:
+    """probe() plus what decoding needs: the frame table, the stream, the container type (or the image)."""
     limits = limits or VideoLimits()
     _check_file(path, limits)
     if is_image_path(path):
@@ -58,14 +59,17 @@ def inspect(path: str | PathLike[str], limits: VideoLimits | None = None) -> Ins
             if table.num_frames == 0:
                 raise VideoError(path, "contains no video frames")
             if stream.frames and table.num_frames < stream.frames:
-                raise VideoError(path, f"is truncated: its header lists {stream.frames} frames, {table.num_frames} are present")
-            _check_duration(path, table.duration_s, limits)
+                raise VideoError(
+                    path, f"is truncated: its header lists {stream.frames} frames, {table.num_frames} are present"
+                )
             codec, coded_width, coded_height = stream.codec_context.name, stream.width, stream.height
             rate = stream.average_rate or stream.guessed_rate
             rotate_tag = stream.metadata.get("rotate")
             stream_index = stream.index
             container_format = container.format.name
-        rotation = _rotation(path, stream_index, rotate_tag)
+        rotation, first_pts = _first_frame(path, stream_index, rotate_tag)
+    table = table.starting_at(first_pts)
+    _check_duration(path, table.duration_s, limits)
     width, height = rot.displayed_size(coded_width, coded_height, rotation)
     if rate:
         fps = float(rate)
@@ -119,11 +123,15 @@ def _video_stream(container: av.container.InputContainer, path: str | PathLike[s
     raise VideoError(path, "has no video stream")
 
 
-def _rotation(path: str | PathLike[str], stream_index: int, rotate_tag: str | None) -> int:
-    """Decode the first frame: FFmpeg puts the display matrix on decoded frames (PyAV shows no stream-level side
-    data), and a file whose first frame does not decode is no use. Falls back on an old-style `rotate` tag."""
+def _first_frame(path: str | PathLike[str], stream_index: int, rotate_tag: str | None) -> tuple[int, int]:
+    """(rotation, pts) of the first frame the decoder outputs. Decoding it tells three things: the rotation
+    (FFmpeg puts the display matrix on decoded frames; PyAV shows no stream-level side data, so an old-style
+    `rotate` tag is the fallback), where the decodable frames start, and that the file decodes at all."""
     with av.open(os.fspath(path), metadata_errors="replace") as container:
         stream = container.streams[stream_index]
         for frame in container.decode(stream):
-            return rot.from_display_angle(frame.rotation) if frame.rotation else rot.from_rotate_tag(rotate_tag)
+            if frame.pts is None:
+                continue
+            rotation = rot.from_display_angle(frame.rotation) if frame.rotation else rot.from_rotate_tag(rotate_tag)
+            return rotation, frame.pts
     raise VideoError(path, "has no decodable video frames")

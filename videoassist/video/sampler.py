@@ -12,7 +12,7 @@ from videoassist.video import decord_backend, pyav_backend
 from videoassist.video.failures import BackendFailed
 from videoassist.video.indices import check_request, sample_indices
 from videoassist.video.info import SampledFrames, VideoLimits
-from videoassist.video.probe import Inspection, inspect
+from videoassist.video.probe import Inspection, inspect_file
 from videoassist.video.rotation import upright
 
 BACKENDS = ("auto", "decord", "pyav")
@@ -37,7 +37,7 @@ def sample_frames(
     if backend not in BACKENDS:
         raise ValueError(f"backend must be one of {', '.join(BACKENDS)}, got {backend!r}")
     check_request(num_frames, fps, max_frames)
-    inspection = inspect(path, limits)
+    inspection = inspect_file(path, limits)
     info = inspection.info
     if inspection.image is not None:
         return SampledFrames(frames=inspection.image, timestamps=[0.0], indices=[0], backend="image", info=info)

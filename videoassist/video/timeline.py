@@ -38,6 +38,12 @@ class FrameTable:
     def duration_s(self) -> float:
         return float((self.end_pts - int(self.pts[0])) * self.time_base)
 
+    def starting_at(self, first_pts: int) -> FrameTable:
+        """The table without the frames shown before `first_pts`: a stream cut in the middle of a GOP starts
+        with frames whose references are gone, which the decoder never outputs (and decord miscounts)."""
+        keep = self.pts >= first_pts
+        return FrameTable(self.pts[keep], self.keyframe[keep], self.time_base, self.end_pts) if not keep.all() else self
+
     def keyframe_before(self, index: int) -> int:
         """The last keyframe at or before frame `index` (0 when none is flagged), where decoding must start."""
         keyframes = np.flatnonzero(self.keyframe[: index + 1])

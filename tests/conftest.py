@@ -55,6 +55,7 @@ def write_video(
     container_format: str | None = None,
     times: np.ndarray | None = None,
     rotation: int = 0,
+    rotate_tag: bool = False,
     gop: int = 12,
     pix_fmt: str = "yuv420p",
     options: dict[str, str] | None = None,
@@ -62,7 +63,8 @@ def write_video(
     rate: int = FPS,
 ) -> Path:
     """A clip of index-pattern frames. `times` (seconds) gives variable frame rate; `rotation` is the clockwise
-    turn the player must apply (the stored frames are turned the other way, so the displayed ones are upright)."""
+    turn the player must apply (the stored frames are turned the other way, so the displayed ones are upright),
+    written as a display matrix, or with `rotate_tag` as the classic `rotate` tag (FFmpeg 8 keeps it in MKV only)."""
     time_base = Fraction(1, 1000) if times is not None else Fraction(1, rate)
     with av.open(str(path), "w", format=container_format, options=container_options or {}) as container:
         stream = container.add_stream(codec, rate=rate)
@@ -72,7 +74,9 @@ def write_video(
         stream.codec_context.gop_size = gop
         if options:
             stream.options = options
-        if rotation:
+        if rotation and rotate_tag:
+            stream.metadata["rotate"] = str(rotation)
+        elif rotation:
             stream.set_display_rotation(-rotation)  # FFmpeg's angle is counter-clockwise
         for index in range(num_frames):
             stored = np.ascontiguousarray(np.rot90(index_pattern(index), k=rotation // 90))
@@ -162,6 +166,7 @@ MAKERS: dict[str, Callable[[Path], Path]] = {
     "rot90": lambda d: write_video(d / "rot90.mp4", 24, rotation=90),
     "rot180": lambda d: write_video(d / "rot180.mp4", 24, rotation=180),
     "rot270": lambda d: write_video(d / "rot270.mov", 24, rotation=270),
+    "rot90_tag": lambda d: write_video(d / "rot90_tag.mkv", 24, rotation=90, rotate_tag=True),
     "jpg": lambda d: write_image(d / "still.jpg"),
     "png": lambda d: write_image(d / "still.png"),
     "webp": lambda d: write_image(d / "still.webp"),

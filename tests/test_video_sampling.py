@@ -130,7 +130,7 @@ def test_more_frames_than_the_video_has_repeats_frames(media):
     assert_frames_show_their_indices(clip)
 
 
-@pytest.mark.parametrize("name, rotation", [("rot90", 90), ("rot180", 180), ("rot270", 270)])
+@pytest.mark.parametrize("name, rotation", [("rot90", 90), ("rot180", 180), ("rot270", 270), ("rot90_tag", 90)])
 def test_rotated_videos_come_out_upright(media, name, rotation):
     info = probe(media[name])
     assert (info.rotation, info.width, info.height) == (rotation, WIDTH, HEIGHT)  # displayed size

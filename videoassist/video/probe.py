@@ -64,7 +64,8 @@ def inspect_file(path: str | PathLike[str], limits: VideoLimits | None = None) -
                 )
             codec, coded_width, coded_height = stream.codec_context.name, stream.width, stream.height
             rate = stream.average_rate or stream.guessed_rate
-            rotate_tag = stream.metadata.get("rotate")
+            # The classic tag, as MKV keeps it ("ROTATE"); FFmpeg's MP4 reader turns it into a display matrix.
+            rotate_tag = next((value for key, value in stream.metadata.items() if key.lower() == "rotate"), None)
             stream_index = stream.index
             container_format = container.format.name
         rotation, first_pts = _first_frame(path, stream_index, rotate_tag)

@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import argparse
 import csv
+import io
 import json
 import os
 import re
@@ -53,10 +54,11 @@ def read_rows(captions: Path) -> list[tuple[str, dict]]:
         raise DataError(captions, f"cannot be read ({error})") from None
     suffix = captions.suffix.lower()
     if suffix == ".csv":
-        reader = csv.DictReader(text.splitlines())
+        reader = csv.DictReader(io.StringIO(text, newline=""))  # quoted captions may span lines
         missing = {"video", "caption"} - set(reader.fieldnames or [])
         if missing:
-            raise DataError(captions, f"has no {' or '.join(sorted(missing))} column (expected a header: video,caption)")
+            raise DataError(captions, f"has no {' or '.join(sorted(missing))} column "
+                                      "(expected a header: video,caption)")
         return [(f"line {reader.line_num}", row) for row in reader]
     if suffix in (".jsonl", ".json") and text.lstrip().startswith("["):
         return [(f"record {number}", row) for number, row in enumerate(load_records(captions))]

@@ -3,7 +3,8 @@
 Writes `shard-000000.tar`, `shard-000001.tar`, … (at most --max-count samples each; every sample is the record as
 `.json` plus the video file's bytes, `.mp4` for MP4) and `index.json` with the counts. Train on them with
 `DataSpec(path=SHARD_DIR, format="shards")`; give at least (ranks × DataLoader workers) shards. A video that is
-missing or does not probe is reported on stderr (one line each) and skipped.
+missing or does not probe is reported on stderr (one line each) and skipped. An interrupted run leaves only
+complete shards; `--resume` goes on from there.
 Exit status: 0 when every record was written, 1 when any was skipped (the shards are written all the same).
 """
 
@@ -30,6 +31,8 @@ def register(subparsers) -> None:
                         "(default: the JSON file's folder)")
     parser.add_argument("--out", type=Path, required=True, help="folder for the shards (empty or new)")
     parser.add_argument("--max-count", type=_positive, default=1000, help="samples per shard (default 1000)")
+    parser.add_argument("--resume", action="store_true", help="keep the complete shards in --out and go on after "
+                        "their last record (after an interrupted run)")
     parser.add_argument("--quiet", action="store_true", help="no progress bar")
     parser.set_defaults(func=run)
 
@@ -41,7 +44,7 @@ def run(args: argparse.Namespace) -> int:
         print(f"shard: skipped {video}: {problem} (record {sample_id})", file=sys.stderr)
 
     report = write_shards(args.json, args.video_root, args.out, args.max_count, on_skip=report_skip,
-                          progress=not args.quiet)
+                          progress=not args.quiet, resume=args.resume)
     print(f"wrote {report.written} samples in {len(report.shards)} shards to {args.out}"
           + (f"; skipped {len(report.skipped)}" if report.skipped else ""))
     return 1 if report.skipped else 0

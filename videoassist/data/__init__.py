@@ -14,22 +14,26 @@ One module per job:
     failures  FailureLog (one JSON line per skipped sample)
 """
 
-from .build import DataSpec, build_dataset
-from .collator import VideoAssistCollator
-from .datasets import MixedDataset, VideoConversationDataset
-from .failures import FailureLog
-from .records import Sample, read_records
-from .shards import ShardDataset, write_shards
+import importlib
 
-__all__ = [
-    "Sample",
-    "read_records",
-    "DataSpec",
-    "build_dataset",
-    "VideoConversationDataset",
-    "MixedDataset",
-    "ShardDataset",
-    "write_shards",
-    "VideoAssistCollator",
-    "FailureLog",
-]
+# Public names load lazily, like the package root's: the data tools that only read records (validate,
+# import-clips) do not pay for importing torch and transformers.
+_EXPORTS = {
+    "Sample": "records",
+    "read_records": "records",
+    "DataSpec": "build",
+    "build_dataset": "build",
+    "VideoConversationDataset": "datasets",
+    "MixedDataset": "datasets",
+    "ShardDataset": "shards",
+    "write_shards": "shards",
+    "VideoAssistCollator": "collator",
+    "FailureLog": "failures",
+}
+__all__ = list(_EXPORTS)
+
+
+def __getattr__(name):
+    if name in _EXPORTS:
+        return getattr(importlib.import_module(f"{__name__}.{_EXPORTS[name]}"), name)
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")

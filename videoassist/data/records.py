@@ -5,9 +5,11 @@ One reader for every format; what a record is follows from its fields, record by
 * Valley pretraining (`Valley-webvid2M-Pretrain-703K`): `{"id", "video": "<dir>/<id>.mp4", "conversations"}`,
   the video at `video_root/video`.
 * Valley instruction (`Valley-Instruct-73k` / `-65k`): the same plus `"source"` (`jukinmedia` | `VATEX`) and
-  `"v_id"`. Valley's own loader opens `video_root/source/video`; people who download the videos themselves often
-  keep one flat folder, or name the files after `v_id` (the VATEX part is `<youtube id>_<start>_<end>`, cut by
-  the user from YouTube). So the video is the first of `root/video`, `root/source/video`, `root/source/<v_id>.mp4`
+  `"v_id"`. The videos are not in the release: the dataset card gives a script that fetches the Jukinmedia
+  videos (their URLs expire) and says the VATEX clips are to be downloaded from YouTube and cut by the user, the
+  clip id being `<youtube id>_<start s>_<end s>`. Valley's own loader opens `video_folder/source/video` when a
+  record has a `source` and `video_folder/video` otherwise. Self-downloaded copies are often one flat folder, or
+  named after `v_id`; so the video is the first of `root/video`, `root/source/video`, `root/source/<v_id>.mp4`
   that exists, and `root/source/video` (Valley's layout) when none does.
 * LLaVA image data: `"image"` instead of `"video"` and an `<image>` marker: an image is a one-frame video, and
   `<image>` becomes `<video>`.
@@ -57,12 +59,13 @@ def load_records(json_path: str | os.PathLike) -> list[dict]:
         raise DataError(path, "no such file") from None
     except (OSError, UnicodeDecodeError) as error:
         raise DataError(path, f"cannot be read ({error})") from None
-    if text.lstrip().startswith("["):
-        try:
-            records = json.loads(text)
-        except json.JSONDecodeError as error:
+    try:
+        records = json.loads(text)
+    except json.JSONDecodeError as error:
+        if text.lstrip().startswith("["):
             raise DataError(path, f"is not valid JSON (line {error.lineno}: {error.msg})") from None
-    else:
+        records = None  # JSON Lines: one record per line
+    if records is None:
         records = []
         for number, line in enumerate(text.splitlines(), start=1):
             if line.strip():
@@ -70,6 +73,8 @@ def load_records(json_path: str | os.PathLike) -> list[dict]:
                     records.append(json.loads(line))
                 except json.JSONDecodeError as error:
                     raise DataError(path, f"line {number} is not valid JSON ({error.msg})") from None
+    elif isinstance(records, dict) and "conversations" in records:
+        records = [records]  # JSON Lines with a single record
     if not isinstance(records, list):
         raise DataError(path, "must hold a JSON list of records (or one JSON record per line)")
     return records
@@ -88,7 +93,7 @@ def sample_from_record(record: Any, index: int, video_root: Path | None, json_pa
     """Record `index` of `json_path` as a Sample; `video_root` None leaves the media path as written."""
     try:
         if not isinstance(record, dict):
-            raise ValueError(f"is a {type(record).__name__}, not a JSON object")
+            raise ValueError("is not a JSON object")
         if "conversations" not in record:
             raise ValueError('has no "conversations"')
         messages = messages_from_turns(record["conversations"])

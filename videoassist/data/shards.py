@@ -1,10 +1,11 @@
 """WebDataset shards: writing them from a Valley/LLaVA JSON, and streaming them back as training items.
 
-A shard is a tar of samples; sample k is `<key>.json` (the original record, with its `id`) and, unless the
-record is text only, `<key>.<ext>` holding the video (or image) file's bytes as they were (`.mp4` for MP4). Keys
-are running numbers: record ids may hold dots or slashes, which WebDataset keys may not. `index.json` beside the
-shards lists each shard's sample count. A shard is written as `….tar.partial` and renamed when complete, so an
-interrupted run never leaves a truncated `.tar` behind.
+A shard is a tar of samples; a sample is `<key>.json` (the original record, with its `id`) and, unless the
+record is text only, `<key>.<ext>` holding the video (or image) file's bytes as they were (`.mp4` for MP4). The key
+is the record's index in the JSON file (record ids may hold dots or slashes, which WebDataset keys may not).
+`index.json` beside the shards lists each shard's sample count. A shard is written as `….tar.partial` and renamed
+when complete, so a killed run leaves no truncated `.tar`, and `resume=True` goes on after the last record of the
+last complete shard.
 
 ShardDataset reads any URL or brace pattern WebDataset accepts (local files, `pipe:` commands, http, object
 stores). Shards are split between ranks (`split_by_node`) and DataLoader workers (`split_by_worker`), so give at
@@ -16,6 +17,7 @@ from __future__ import annotations
 
 import json
 import os
+import tarfile
 import tempfile
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
@@ -39,7 +41,7 @@ _PARTIAL = ".partial"
 
 @dataclass
 class ShardReport:
-    written: int = 0
+    written: int = 0  # samples written by this run
     shards: list[dict] = field(default_factory=list)  # {"name", "count"} per shard, in order
     skipped: list[tuple[str, str, str]] = field(default_factory=list)  # (id, video, problem)
 
@@ -51,23 +53,29 @@ def write_shards(
     max_count: int = 1000,
     on_skip: Callable[[str, str, str], None] | None = None,
     progress: bool = False,
+    resume: bool = False,
 ) -> ShardReport:
     """Write every usable record of `json_path` into shards of at most `max_count` samples in `out_dir`.
 
-    A record whose video is missing or does not probe (videoassist.video.probe) is skipped: `on_skip(id, video,
-    problem)` is called and it is listed in the report. A malformed record raises DataError (fix the JSON first).
+    Every record is parsed first: a malformed one raises DataError before anything is written. A record whose
+    video is missing or does not probe (videoassist.video.probe) is skipped: `on_skip(id, video, problem)` is
+    called and it is listed in the report. `resume`: keep the complete shards already in `out_dir` and go on from
+    the record after their last one (without it, a folder that holds shards is refused).
     """
     from tqdm import tqdm
 
     json_path, out = Path(json_path), Path(out_dir)
     root = Path(video_root) if video_root is not None else json_path.parent
     records = load_records(json_path)
+    samples = [sample_from_record(record, index, root, json_path) for index, record in enumerate(records)]
     out.mkdir(parents=True, exist_ok=True)
-    if any(out.glob("shard-*.tar")):
-        raise DataError(out, "already holds shards; choose an empty folder or remove them")
+    if any(out.glob("shard-*.tar")) and not resume:
+        raise DataError(out, "already holds shards: resume them (--resume) or choose an empty folder")
     report = ShardReport()
+    report.shards, start = _completed_shards(out) if resume else ([], 0)
 
-    writer = wds.ShardWriter(str(out / (SHARD_PATTERN + _PARTIAL)), maxcount=max_count, verbose=0, encoder=False)
+    writer = wds.ShardWriter(str(out / (SHARD_PATTERN + _PARTIAL)), maxcount=max_count, verbose=0, encoder=False,
+                             start_shard=len(report.shards))
 
     def completed(partial_name: str) -> None:  # called as each shard closes, while writer.count is still its count
         final = partial_name[: -len(_PARTIAL)]
@@ -76,10 +84,10 @@ def write_shards(
 
     writer.post = completed
     with writer:
-        for index, record in enumerate(tqdm(records, desc="shards", unit="record", disable=not progress)):
-            sample = sample_from_record(record, index, root, json_path)
-            entry = {"__key__": f"{report.written:09d}",
-                     "json": json.dumps({**record, "id": sample.id}, ensure_ascii=False).encode("utf-8")}
+        for index in tqdm(range(start, len(records)), desc="shards", unit="record", disable=not progress):
+            sample = samples[index]
+            entry = {"__key__": f"{index:09d}",
+                     "json": json.dumps({**records[index], "id": sample.id}, ensure_ascii=False).encode("utf-8")}
             if sample.video is not None:
                 try:
                     probe(sample.video)
@@ -92,12 +100,25 @@ def write_shards(
                     continue
             writer.write(entry)
             report.written += 1
-    index = {"source": str(json_path), "total": report.written, "skipped": len(report.skipped),
+    index = {"source": str(json_path), "total": sum(shard["count"] for shard in report.shards),
              "shards": report.shards}
     temporary = out / (INDEX_NAME + _PARTIAL)
     temporary.write_text(json.dumps(index, indent=2, ensure_ascii=False) + "\n", encoding="utf-8")
     os.replace(temporary, out / INDEX_NAME)
     return report
+
+
+def _completed_shards(out: Path) -> tuple[list[dict], int]:
+    """The complete shards in `out` ({"name", "count"}) and the index of the record to go on from."""
+    for partial in out.glob(f"*{_PARTIAL}"):  # cut short by a kill
+        partial.unlink()
+    shards, next_record = [], 0
+    for path in sorted(out.glob("shard-*.tar")):
+        with tarfile.open(path) as tar:
+            keys = [int(name.split(".", 1)[0]) for name in tar.getnames() if name.endswith(".json")]
+        shards.append({"name": path.name, "count": len(keys)})
+        next_record = max([next_record, *(key + 1 for key in keys)])
+    return shards, next_record
 
 
 def media_extension(path: Path) -> str:

@@ -83,6 +83,18 @@ def test_seeking_deep_into_long_gops_lands_on_the_exact_frame(media, backend):
     assert {index: read_index(frame) for index, frame in frames.items()} == {i: i for i in wanted}
 
 
+def test_one_decoder_or_one_per_core_give_the_same_frames(media, monkeypatch):
+    from videoassist.video import pyav_backend
+
+    results = []
+    for cores in (1, 3):
+        monkeypatch.setattr(pyav_backend, "_usable_cores", lambda cores=cores: cores)
+        results.append(sample_frames(media["long_gop"], num_frames=10, backend="pyav"))
+    assert results[0].indices == results[1].indices
+    assert np.array_equal(results[0].frames, results[1].frames)
+    assert_frames_show_their_indices(results[1])
+
+
 def test_mpeg_ts_clock_offset_does_not_leak_into_timestamps(media):
     clip = sample_frames(media["ts"], num_frames=3)  # the TS clock starts at 1.4 s
     assert clip.timestamps == pytest.approx([12 / FPS, 36 / FPS, 60 / FPS])

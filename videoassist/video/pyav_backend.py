@@ -5,12 +5,16 @@ between there and the target, or seeks to the keyframe at or before the target a
 frame whose pts is the target's. Matching by pts (from the frame table) rather than by counting frames keeps it
 exact through B-frames, variable frame rate and seeks that land early. A seek that lands late (MPEG-TS lands a
 whole GOP late; MP4 indexes by decode time) is retried from earlier keyframes, and finally from the start.
+
+Targets that need separate seeks are independent work: they are split between one decoder per core, each in a
+thread (PyAV decodes without the GIL). Targets that one decoder reaches by going on stay together.
 """
 
 from __future__ import annotations
 
 import os
 from collections.abc import Iterator, Sequence
+from concurrent.futures import ThreadPoolExecutor
 from os import PathLike
 
 import av
@@ -20,22 +24,58 @@ from videoassist.errors import VideoError
 from videoassist.video.failures import ffmpeg_session
 from videoassist.video.timeline import FrameTable
 
-# Decoder threads: FFmpeg's choice (frame and slice threading). On 2 cores frame threading still pays for the
-# forward decoding between a keyframe and the target (docs/BENCHMARKS.md).
-THREAD_TYPE = "AUTO"
+# FFmpeg's own decoder threads (frame + slice) for a lone decoder; one thread per decoder when several run side
+# by side, one per core (measured in docs/BENCHMARKS.md).
+LONE_THREAD_TYPE = "AUTO"
+PARALLEL_THREAD_TYPE = "NONE"
 
 
 def decode_frames(
     path: str | PathLike[str], table: FrameTable, stream_index: int, indices: Sequence[int]
 ) -> dict[int, np.ndarray]:
     """RGB frames `{index: [H, W, 3] uint8}` as stored (not rotated), for the distinct `indices`."""
+    runs = _seek_runs(table, sorted(set(indices)))
+    workers = min(len(runs), _usable_cores())
+    if workers <= 1:
+        return _decode(path, table, stream_index, [i for run in runs for i in run], LONE_THREAD_TYPE)
+    # Contiguous shares of about equal numbers of runs (a run costs about one GOP of decoding).
+    shares = [runs[k * len(runs) // workers : (k + 1) * len(runs) // workers] for k in range(workers)]
+
+    def decode_share(share: list[list[int]]) -> dict[int, np.ndarray]:
+        return _decode(path, table, stream_index, [i for run in share for i in run], PARALLEL_THREAD_TYPE)
+
+    frames: dict[int, np.ndarray] = {}
+    with ThreadPoolExecutor(workers) as pool:
+        for part in pool.map(decode_share, shares):
+            frames.update(part)
+    return frames
+
+
+def _usable_cores() -> int:
+    return len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count() or 1
+
+
+def _seek_runs(table: FrameTable, wanted: list[int]) -> list[list[int]]:
+    """`wanted` (ascending) cut where reaching the next target takes a seek: a keyframe lies in between."""
+    runs = [[wanted[0]]] if wanted else []
+    for index in wanted[1:]:
+        if table.keyframe_before(index) > runs[-1][-1]:
+            runs.append([index])
+        else:
+            runs[-1].append(index)
+    return runs
+
+
+def _decode(
+    path: str | PathLike[str], table: FrameTable, stream_index: int, wanted: list[int], thread_type: str
+) -> dict[int, np.ndarray]:
     with ffmpeg_session(path, "cannot be decoded"):
         with av.open(os.fspath(path), metadata_errors="replace") as container:
             stream = container.streams[stream_index]
-            stream.thread_type = THREAD_TYPE
+            stream.thread_type = thread_type
             decoder = _SeekingDecoder(container, stream, table)
             frames = {}
-            for index in sorted(set(indices)):
+            for index in wanted:
                 frame = decoder.frame_at(index)
                 if frame is None:
                     raise VideoError(path, f"frame {index} could not be decoded")

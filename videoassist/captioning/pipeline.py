@@ -1,0 +1,94 @@
+"""Captioning videos with a loaded assistant: frames are decoded, preprocessed and encoded for the next videos in a
+background thread while the model generates for the current one, so generation does not wait on I/O."""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Iterator
+from dataclasses import dataclass
+
+import torch
+
+from ..inference import VideoAssistant
+from ..inference.feature_cache import CachedVideo
+from ..video import sample_frames, sample_indices
+from .prefetch import prefetched
+from .results import OK, SegmentCaption, VideoCaptions
+from .segments import segment_rate, split_by_time
+from .settings import CaptionSettings
+
+
+class CaptionAssistant(VideoAssistant):
+    """A VideoAssistant that can also be asked about frames it has already encoded (one segment of a video)."""
+
+    def video_features(self, video, **sampling) -> tuple[CachedVideo, bool]:
+        if isinstance(video, CachedVideo):
+            return video, False
+        return super().video_features(video, **sampling)
+
+    def encode(self, frames, timestamps: list[float]) -> CachedVideo:
+        pixels = self.processor.preprocess_frames(frames)
+        with torch.inference_mode():
+            features = self.model.encode_frames(pixels, [len(pixels)])[0]
+        return CachedVideo(features, timestamps, frames=None)  # the frames are not shown: do not keep them
+
+
+@dataclass
+class EncodedVideo:
+    path: str
+    segments: list[tuple[float, float, CachedVideo]]  # (start s, end s, encoded frames)
+    seconds: float
+
+
+class Captioner:
+    def __init__(self, assistant: CaptionAssistant, settings: CaptionSettings):
+        self.assistant = assistant
+        self.settings = settings
+
+    def encode(self, path: str) -> EncodedVideo:
+        """Decode, sample and encode one video (in the prefetch thread); VideoError for an unusable file."""
+        started = time.perf_counter()
+        clip, groups = self.sample(path)
+        segments = [
+            (start, end, self.assistant.encode(clip.frames[positions], [clip.timestamps[i] for i in positions]))
+            for start, end, positions in groups
+        ]
+        return EncodedVideo(path, segments, time.perf_counter() - started)
+
+    def sample(self, path: str):
+        """→ (the sampled clip, [(start s, end s, positions of the segment's frames in the clip)])."""
+        s = self.settings
+        sampling = self.assistant.sampling_settings(s.num_frames, s.fps, s.max_frames)
+        if s.segment_seconds is None:
+            clip = sample_frames(path, **sampling)
+            return clip, [(0.0, clip.info.duration_s, list(range(len(clip.timestamps))))]
+        clip = sample_frames(path, fps=segment_rate(s.segment_seconds, sampling["num_frames"], sampling["fps"]))
+        groups = []
+        for segment in split_by_time(clip.timestamps, s.segment_seconds, clip.info.duration_s):
+            positions = segment.frames
+            if len(positions) > sampling["max_frames"]:  # a high --fps over a long segment: keep an even subset
+                times = [clip.timestamps[i] for i in positions]
+                positions = [positions[k] for k in sample_indices(times, num_frames=sampling["max_frames"])]
+            groups.append((segment.start_s, segment.end_s, positions))
+        return clip, groups
+
+    def describe(self, video: EncodedVideo) -> VideoCaptions:
+        """Generate the caption of every segment (in the calling thread)."""
+        started = time.perf_counter()
+        captions = []
+        for start, end, frames in video.segments:
+            answer = self.assistant.ask(
+                frames, self.settings.prompt, max_new_tokens=self.settings.max_new_tokens,
+                temperature=self.settings.temperature,
+            )
+            captions.append(SegmentCaption(start, end, answer.text, frames.timestamps))
+        return VideoCaptions(video.path, OK, captions, video.seconds + time.perf_counter() - started)
+
+    def run(self, paths: list[str]) -> Iterator[VideoCaptions]:
+        """Caption `paths` in order; a video that fails gives a failed VideoCaptions and the batch goes on."""
+        for path, encoding in prefetched(paths, self.encode, self.settings.prefetch):
+            try:
+                result = self.describe(encoding.result())
+            except Exception as error:  # a batch records the reason and goes on with the next video
+                result = VideoCaptions.failure(path, error)
+            yield result

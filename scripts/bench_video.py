@@ -72,10 +72,10 @@ def make_video(path: Path, duration_s: int) -> None:
     partial.rename(path)
 
 
-def full_decode(path: Path, keep: set[int]) -> tuple[float, int, dict[int, np.ndarray]]:
+def full_decode(path: Path, keep: set[int]) -> tuple[float, float, int, dict[int, np.ndarray]]:
     """Decode every frame in order (threaded), as a tool without seeking would; keep the RGB of `keep`."""
     kept = {}
-    start = time.perf_counter()
+    start, start_cpu = time.perf_counter(), time.process_time()
     with av.open(str(path)) as container:
         stream = container.streams.video[0]
         stream.thread_type = "AUTO"
@@ -83,16 +83,18 @@ def full_decode(path: Path, keep: set[int]) -> tuple[float, int, dict[int, np.nd
         for count, frame in enumerate(container.decode(stream), start=1):
             if count - 1 in keep:
                 kept[count - 1] = frame.to_ndarray(format="rgb24")
-    return time.perf_counter() - start, count, kept
+    return time.perf_counter() - start, time.process_time() - start_cpu, count, kept
 
 
-def timed(function, repeats: int) -> tuple[list[float], object]:
-    times, result = [], None
+def timed(function, repeats: int) -> tuple[list[float], float, object]:
+    """Wall times of `repeats` calls, the CPU seconds (all threads) of the fastest, and the last result."""
+    times, cpu, result = [], [], None
     for _ in range(repeats):
-        start = time.perf_counter()
+        start, start_cpu = time.perf_counter(), time.process_time()
         result = function()
         times.append(time.perf_counter() - start)
-    return times, result
+        cpu.append(time.process_time() - start_cpu)
+    return times, cpu[times.index(min(times))], result
 
 
 def main() -> None:
@@ -115,26 +117,26 @@ def main() -> None:
         print(f"made in {generate_s:.1f} s")
     size = path.stat().st_size
 
-    probe_times, info = timed(lambda: probe(path), args.repeats)
+    probe_times, probe_cpu, info = timed(lambda: probe(path), args.repeats)
     print(f"file: {path} {size / 1e6:.0f} MB, {info.width}x{info.height}, {info.duration_s:.0f} s, "
           f"{info.num_frames} frames at {info.fps:g} fps, {info.codec}, keyframe every {GOP} frames")
-    print(f"probe (header + packet scan + first frame): best {min(probe_times):.2f} s")
+    print(f"probe (header + packet scan + first frame): best {min(probe_times):.2f} s ({probe_cpu:.2f} s CPU)")
 
     runs = {}
     for backend in ("auto", "decord", "pyav"):
-        times, clip = timed(lambda: sample_frames(path, num_frames=args.frames, backend=backend), args.repeats)
-        runs[backend] = (times, clip)
-        print(f"sample {args.frames} frames, backend={backend} (used {clip.backend}): best {min(times):.2f} s, "
-              f"median {statistics.median(times):.2f} s")
-    indices = runs["pyav"][1].indices
+        times, cpu, clip = timed(lambda: sample_frames(path, num_frames=args.frames, backend=backend), args.repeats)
+        runs[backend] = (times, cpu, clip)
+        print(f"sample {args.frames} frames, backend={backend} (used {clip.backend}): best {min(times):.2f} s "
+              f"({cpu:.2f} s CPU), median {statistics.median(times):.2f} s")
+    indices = runs["pyav"][2].indices
 
     print("full sequential decode with PyAV (threaded) ...", flush=True)
-    full_s, decoded, reference = full_decode(path, set(indices))
-    print(f"full decode: {decoded} frames in {full_s:.1f} s ({decoded / full_s:.0f} frames/s)")
+    full_s, full_cpu, decoded, reference = full_decode(path, set(indices))
+    print(f"full decode: {decoded} frames in {full_s:.1f} s ({full_cpu:.1f} s CPU, {decoded / full_s:.0f} frames/s)")
 
-    pyav_equal = all(np.array_equal(frame, reference[i]) for frame, i in zip(runs["pyav"][1].frames, indices))
+    pyav_equal = all(np.array_equal(frame, reference[i]) for frame, i in zip(runs["pyav"][2].frames, indices))
     decord_error = max(
-        float(np.abs(frame.astype(int) - reference[i]).mean()) for frame, i in zip(runs["decord"][1].frames, indices)
+        float(np.abs(frame.astype(int) - reference[i]).mean()) for frame, i in zip(runs["decord"][2].frames, indices)
     )
     print(f"sampled frames vs the full decode: PyAV identical={pyav_equal}, decord mean abs difference "
           f"<= {decord_error:.2f} levels")
@@ -144,11 +146,14 @@ def main() -> None:
         "sample_s": round(sample_s, 3),
         "full_decode_s": round(full_s, 2),
         "speedup": round(full_s / sample_s, 1),
-        "sample_backend": runs["auto"][1].backend,
+        "sample_backend": runs["auto"][2].backend,
         "sample_decord_s": round(min(runs["decord"][0]), 3),
         "sample_pyav_s": round(min(runs["pyav"][0]), 3),
-        "sample_runs_s": {backend: [round(t, 3) for t in times] for backend, (times, _) in runs.items()},
+        "sample_runs_s": {backend: [round(t, 3) for t in times] for backend, (times, _, _) in runs.items()},
+        "sample_cpu_s": {backend: round(cpu, 3) for backend, (_, cpu, _) in runs.items()},
         "probe_s": round(min(probe_times), 3),
+        "probe_cpu_s": round(probe_cpu, 3),
+        "full_decode_cpu_s": round(full_cpu, 1),
         "generate_s": None if generate_s is None else round(generate_s, 1),
         "frames": args.frames,
         "indices": indices,

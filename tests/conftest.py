@@ -88,7 +88,9 @@ def write_video(
     return path
 
 
-def write_audio(path: Path, codec: str = "aac", container_format: str | None = None, *, with_video: bool = False) -> Path:
+def write_audio(
+    path: Path, codec: str = "aac", container_format: str | None = None, *, with_video: bool = False
+) -> Path:
     """One second of a 440 Hz tone. `with_video` adds a video stream that gets not a single frame."""
     with av.open(str(path), "w", format=container_format) as container:
         if with_video:

@@ -54,7 +54,8 @@ def test_default_is_8_frames_and_fps_mode_with_cap(media, tmp_path, capsys):
     assert main(["frames", str(media["mkv"]), "--out", str(out)]) == 0
     assert load_output(out)[0]["num_frames"] == 8
     # A second run into the same folder leaves no frames of the first one behind.
-    assert main(["frames", str(media["mkv"]), "--fps", "2", "--max-frames", "3", "--backend", "pyav", "--out", str(out)]) == 0
+    again = ["frames", str(media["mkv"]), "--fps", "2", "--max-frames", "3", "--backend", "pyav", "--out", str(out)]
+    assert main(again) == 0
     record, images = load_output(out)
     assert (record["backend"], record["indices"]) == ("pyav", [12, 36, 60])  # 6 frames at 2 fps, re-spaced to 3
     assert [read_index(image) for image in images] == [12, 36, 60]

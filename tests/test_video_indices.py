@@ -67,7 +67,13 @@ def test_sample_indices_fps_mode_is_respaced_evenly_over_the_cap():
 
 @pytest.mark.parametrize(
     "kwargs",
-    [{}, {"num_frames": 8, "sample_fps": 1.0}, {"num_frames": 0}, {"sample_fps": -1.0}, {"num_frames": 4, "max_frames": 0}],
+    [
+        {},
+        {"num_frames": 8, "sample_fps": 1.0},
+        {"num_frames": 0},
+        {"sample_fps": -1.0},
+        {"num_frames": 4, "max_frames": 0},
+    ],
 )
 def test_sample_indices_rejects_a_bad_request(kwargs):
     with pytest.raises(ValueError):

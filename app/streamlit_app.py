@@ -81,7 +81,7 @@ def choose_video() -> Video | None:
         return None
     if upload.size > settings.max_upload_bytes:  # the server refuses these first; this guards other front ends
         store.clear()
-        st.error(f"{upload.name}: is {upload.size / 2**20:.1f} MB, over the {settings.max_upload_mb:g} MB limit")
+        st.error(f"{upload.name}: is {upload.size / 2**20:.3g} MB, over the {settings.max_upload_mb:g} MB limit")
         return None
     return Video(f"upload:{upload.file_id}", upload.name, store.save(upload.file_id, upload.name, upload))
 

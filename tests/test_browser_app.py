@@ -22,19 +22,17 @@ from videoassist.testing import save_tiny_model
 CHROMIUM, CHROMEDRIVER = "/usr/bin/chromium", "/usr/bin/chromedriver"
 SAMPLE = Path(__file__).resolve().parent.parent / "samples" / "synth" / "synth_000000.mp4"
 
-pytestmark = [
-    pytest.mark.skipif(
-        not (os.access(CHROMIUM, os.X_OK) and os.access(CHROMEDRIVER, os.X_OK)),
-        reason=f"needs Debian's chromium and chromium-driver ({CHROMIUM}, {CHROMEDRIVER}): "
-        "apt-get install -y chromium chromium-driver",
-    ),
-    pytest.mark.timeout(240),
-]
-webdriver = pytest.importorskip("selenium.webdriver", reason="needs selenium (pip install selenium)")
+if not (os.access(CHROMIUM, os.X_OK) and os.access(CHROMEDRIVER, os.X_OK)):
+    pytest.skip(f"needs Debian's chromium and chromium-driver ({CHROMIUM}, {CHROMEDRIVER}): "
+                "apt-get install -y chromium chromium-driver", allow_module_level=True)
+
+from selenium import webdriver  # noqa: E402  (after the skip: without Chromium, selenium is not needed)
 from selenium.webdriver.chrome.service import Service  # noqa: E402
 from selenium.webdriver.common.by import By  # noqa: E402
 from selenium.webdriver.common.keys import Keys  # noqa: E402
 from selenium.webdriver.support.ui import WebDriverWait  # noqa: E402
+
+pytestmark = pytest.mark.timeout(240)
 
 
 def free_port() -> int:
@@ -43,11 +41,11 @@ def free_port() -> int:
         return probe.getsockname()[1]
 
 
-def wait_until_healthy(url: str, server: subprocess.Popen, timeout: float = 120) -> None:
+def wait_until_healthy(url: str, server: subprocess.Popen, log: Path, timeout: float = 120) -> None:
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
         if server.poll() is not None:
-            raise AssertionError(f"videoassist app exited with {server.returncode}: {server.stdout.read()}")
+            raise AssertionError(f"videoassist app exited with {server.returncode}: {log.read_text()[-2000:]}")
         try:
             with urllib.request.urlopen(f"{url}/_stcore/health", timeout=2) as reply:
                 if reply.read() == b"ok":
@@ -60,17 +58,17 @@ def wait_until_healthy(url: str, server: subprocess.Popen, timeout: float = 120)
 @pytest.fixture
 def app_url(tmp_path):
     model = save_tiny_model(tmp_path / "model")
-    port = free_port()
-    server = subprocess.Popen(
-        [sys.executable, "-m", "videoassist", "app", "--model", str(model), "--port", str(port)],
-        stdout=subprocess.PIPE,
-        stderr=subprocess.STDOUT,
-        text=True,
-        start_new_session=True,
-    )
+    port, log = free_port(), tmp_path / "server.log"
+    with open(log, "w") as output:
+        server = subprocess.Popen(
+            [sys.executable, "-m", "videoassist", "app", "--model", str(model), "--port", str(port)],
+            stdout=output,
+            stderr=subprocess.STDOUT,
+            start_new_session=True,
+        )
     try:
         url = f"http://127.0.0.1:{port}"
-        wait_until_healthy(url, server)
+        wait_until_healthy(url, server, log)
         yield url
     finally:
         os.killpg(server.pid, signal.SIGTERM)

@@ -13,6 +13,7 @@ import subprocess
 import sys
 import time
 import urllib.request
+from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
@@ -55,28 +56,43 @@ def wait_until_healthy(url: str, server: subprocess.Popen, log: Path, timeout: f
     raise AssertionError(f"{url} not healthy after {timeout} s")
 
 
+@dataclass
+class AppServer:
+    url: str
+    temp_dir: Path  # the server's TMPDIR, where uploads are kept
+    process: subprocess.Popen
+
+    def stop(self) -> int:
+        """Ctrl-C's twin (SIGTERM): Streamlit shuts down cleanly; → its exit status."""
+        if self.process.poll() is None:
+            os.killpg(self.process.pid, signal.SIGTERM)
+            try:
+                self.process.wait(timeout=20)
+            except subprocess.TimeoutExpired:
+                os.killpg(self.process.pid, signal.SIGKILL)
+                self.process.wait()
+        return self.process.returncode
+
+
 @pytest.fixture
-def app_url(tmp_path):
+def app_server(tmp_path):
     model = save_tiny_model(tmp_path / "model")
-    port, log = free_port(), tmp_path / "server.log"
+    port, log, temp_dir = free_port(), tmp_path / "server.log", tmp_path / "tmp"
+    temp_dir.mkdir()
     with open(log, "w") as output:
-        server = subprocess.Popen(
+        process = subprocess.Popen(
             [sys.executable, "-m", "videoassist", "app", "--model", str(model), "--port", str(port)],
             stdout=output,
             stderr=subprocess.STDOUT,
             start_new_session=True,
+            env={**os.environ, "TMPDIR": str(temp_dir)},
         )
+    server = AppServer(f"http://127.0.0.1:{port}", temp_dir, process)
     try:
-        url = f"http://127.0.0.1:{port}"
-        wait_until_healthy(url, server, log)
-        yield url
+        wait_until_healthy(server.url, process, log)
+        yield server
     finally:
-        os.killpg(server.pid, signal.SIGTERM)
-        try:
-            server.wait(timeout=15)
-        except subprocess.TimeoutExpired:
-            os.killpg(server.pid, signal.SIGKILL)
-            server.wait()
+        server.stop()
 
 
 @pytest.fixture
@@ -95,9 +111,9 @@ def browser(tmp_path):
         shutil.rmtree(tmp_path / "chromium-profile", ignore_errors=True)
 
 
-def test_upload_ask_and_see_the_answer_in_chromium(app_url, browser, tmp_path):
+def test_upload_ask_and_see_the_answer_in_chromium(app_server, browser, tmp_path):
     wait = WebDriverWait(browser, 90, poll_frequency=0.2)
-    browser.get(app_url)
+    browser.get(app_server.url)
     upload = wait.until(lambda d: d.find_element(By.CSS_SELECTOR, '[data-testid="stFileUploader"] input[type="file"]'))
     upload.send_keys(str(SAMPLE))
 
@@ -124,3 +140,9 @@ def test_upload_ask_and_see_the_answer_in_chromium(app_url, browser, tmp_path):
     screenshot = tmp_path / "app.png"
     assert browser.save_screenshot(str(screenshot))
     assert screenshot.stat().st_size > 10_000
+
+    # The upload is a temporary file while the session lasts; the server removes it when it shuts down.
+    [upload_file] = app_server.temp_dir.glob("videoassist-upload-*.mp4")
+    assert upload_file.read_bytes() == SAMPLE.read_bytes()
+    assert app_server.stop() == 0
+    assert not upload_file.exists()

@@ -11,7 +11,7 @@ import argparse
 import importlib
 import sys
 
-from videoassist.errors import VideoAssistError
+from videoassist.cli._common import run_command
 
 COMMAND_MODULES = [
     "data_tools.synth.cli",
@@ -31,17 +31,7 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def main(argv: list[str] | None = None) -> int:
-    args = build_parser().parse_args(argv)
-    try:
-        return args.func(args) or 0
-    except VideoAssistError as error:
-        if args.debug:
-            raise
-        print(f"data_tools {args.command}: error: {error}", file=sys.stderr)
-        return 1
-    except KeyboardInterrupt:
-        print("interrupted", file=sys.stderr)
-        return 130
+    return run_command(build_parser().parse_args(argv), "data_tools")
 
 
 if __name__ == "__main__":

@@ -14,12 +14,7 @@ import argparse
 import sys
 from pathlib import Path
 
-
-def _positive(text: str) -> int:
-    value = int(text)
-    if value < 1:
-        raise argparse.ArgumentTypeError(f"must be at least 1, got {value}")
-    return value
+from videoassist.cli._common import positive
 
 
 def register(subparsers) -> None:
@@ -30,7 +25,7 @@ def register(subparsers) -> None:
     parser.add_argument("--video-root", type=Path, default=None, help="folder the video paths are relative to "
                         "(default: the JSON file's folder)")
     parser.add_argument("--out", type=Path, required=True, help="folder for the shards (empty or new)")
-    parser.add_argument("--max-count", type=_positive, default=1000, help="samples per shard (default 1000)")
+    parser.add_argument("--max-count", type=positive(int), default=1000, help="samples per shard (default 1000)")
     parser.add_argument("--resume", action="store_true", help="keep the complete shards in --out and go on after "
                         "their last record (after an interrupted run)")
     parser.add_argument("--quiet", action="store_true", help="no progress bar")

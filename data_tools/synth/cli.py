@@ -8,6 +8,7 @@ from pathlib import Path
 
 from data_tools.synth.vocabulary import LANGUAGES
 from data_tools.synth.world import WorldSettings
+from videoassist.cli._common import positive
 
 DEFAULT_WORLD = WorldSettings()
 
@@ -20,20 +21,13 @@ def _languages(text: str) -> tuple[str, ...]:
     return languages
 
 
-def _positive(text: str) -> int:
-    value = int(text)
-    if value < 1:
-        raise argparse.ArgumentTypeError(f"must be at least 1, got {value}")
-    return value
-
-
 def register(subparsers) -> None:
     parser = subparsers.add_parser(
         "synth", help="make synthetic clips with ground truth, captions and questions",
         description="Render clips of moving coloured shapes with exact ground truth and write Valley-format "
                     "pretraining, instruction and eval JSON (splits train/val/test/compositional).")
     parser.add_argument("--out", type=Path, required=True, help="output folder")
-    parser.add_argument("--n", type=_positive, required=True, help="clips in train+val+test (split 80/10/10)")
+    parser.add_argument("--n", type=positive(int), required=True, help="clips in train+val+test (split 80/10/10)")
     parser.add_argument("--seed", type=int, default=0, help="everything is a function of this (default 0)")
     parser.add_argument("--lang", type=_languages, default=LANGUAGES, help="languages of the records (default en,zh)")
     parser.add_argument("--n-compositional", type=int, default=None,
@@ -42,7 +36,7 @@ def register(subparsers) -> None:
                         help=f"smallest frame side in pixels (default {DEFAULT_WORLD.min_size})")
     parser.add_argument("--max-size", type=int, default=DEFAULT_WORLD.max_size,
                         help=f"largest frame side in pixels (default {DEFAULT_WORLD.max_size})")
-    parser.add_argument("--workers", type=_positive, default=1, help="processes rendering clips (default 1)")
+    parser.add_argument("--workers", type=positive(int), default=1, help="processes rendering clips (default 1)")
     parser.add_argument("--overwrite", action="store_true", help="replace a dataset already in --out")
     parser.add_argument("--quiet", action="store_true", help="no progress bar")
     parser.set_defaults(func=run, usage_error=parser.error)

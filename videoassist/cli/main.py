@@ -10,7 +10,7 @@ import pkgutil
 import sys
 
 import videoassist.cli
-from videoassist.errors import VideoAssistError
+from videoassist.cli._common import run_command
 
 # The user's surface first, in this order; any other command module after them, alphabetically.
 FIRST = ["ask", "caption", "app", "frames", "train", "finetune", "merge", "eval"]
@@ -31,17 +31,7 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def main(argv=None) -> int:
-    args = build_parser().parse_args(argv)
-    try:
-        return args.func(args) or 0
-    except VideoAssistError as error:
-        if args.debug:
-            raise
-        print(f"videoassist {args.command}: error: {error}", file=sys.stderr)
-        return 1
-    except KeyboardInterrupt:
-        print("interrupted", file=sys.stderr)
-        return 130
+    return run_command(build_parser().parse_args(argv), "videoassist")
 
 
 if __name__ == "__main__":

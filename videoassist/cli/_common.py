@@ -1,0 +1,37 @@
+"""What every command line of the project shares (videoassist and python -m data_tools)."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+
+from videoassist.errors import VideoAssistError
+
+
+def positive(kind: type):
+    """argparse type: a number of `kind` (int or float) greater than zero."""
+
+    def parse(text: str):
+        try:
+            value = kind(text)
+        except ValueError:
+            raise argparse.ArgumentTypeError(f"not a number: {text!r}") from None
+        if value <= 0:
+            raise argparse.ArgumentTypeError(f"must be positive, got {text}")
+        return value
+
+    return parse
+
+
+def run_command(args: argparse.Namespace, prog: str) -> int:
+    """Run the chosen sub-command: a VideoAssistError is one line on stderr and exit 1 (--debug: traceback)."""
+    try:
+        return args.func(args) or 0
+    except VideoAssistError as error:
+        if args.debug:
+            raise
+        print(f"{prog} {args.command}: error: {error}", file=sys.stderr)
+        return 1
+    except KeyboardInterrupt:
+        print("interrupted", file=sys.stderr)
+        return 130

@@ -62,7 +62,11 @@ def sidebar() -> dict:
 
 
 def choose_video() -> Video | None:
-    samples = {str(Path(p).relative_to(settings.samples_dir)): Path(p) for p in folder_media(settings.samples_dir)}
+    samples = {
+        str(Path(p).relative_to(settings.samples_dir)): Path(p)
+        for p in folder_media(settings.samples_dir)
+        if Path(p).suffix.lower().lstrip(".") in UPLOAD_TYPES  # videos only: st.video plays them
+    }
     source = "Upload a video"
     if samples:
         source = st.radio("Video", ["Upload a video", "Sample clip"], key="source", horizontal=True)

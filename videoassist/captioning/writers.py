@@ -6,7 +6,8 @@ only damage an interrupted append can leave; damage anywhere else is reported, n
 
 - jsonl / csv: one record per video in the output file.
 - srt / vtt: one subtitle file per video, written atomically (temporary file, then rename), plus a progress file
-  (`.progress.jsonl`, the jsonl records) that says which videos are done.
+  of jsonl records that says which videos are done (OUTPUT.progress.jsonl beside one file, OUTPUT/progress.jsonl
+  in a folder).
 """
 
 from __future__ import annotations
@@ -148,11 +149,11 @@ class CsvFile(RecordFile):
         # last whole row even when captions hold quotes, commas and newlines.
         rows = list(csv.reader(io.StringIO(text[len(header):], newline="")))
         records, complete = [], len(header)
-        for number, row in enumerate(rows, 2):
+        for index, row in enumerate(rows):
             written = self.row_text(row)
             if len(row) != len(self.COLUMNS) or not text.startswith(written, complete):
-                if number - 2 < len(rows) - 1:
-                    raise DataError(self.path, f"row {number} is damaged; fix or remove it")
+                if index < len(rows) - 1:  # only the last row can be incomplete
+                    raise DataError(self.path, f"row {index + 2} is damaged; fix or remove it")
                 break
             records.append(dict(zip(self.COLUMNS, row)))
             complete += len(written)

@@ -9,7 +9,9 @@ decoder still has to decode every frame it passes: the cost of seeking and decod
 
 Printed: the file's facts, the probe (packet scan) time, the time to sample with each backend (best of
 --repeats, warm page cache), the full sequential decode, and whether the sampled frames equal the frames at the
-same indices of the full decode. The last line is one JSON object with all of it.
+same indices of the full decode. The last line is one JSON object with all of it. Every figure comes with the
+CPU seconds this process used and, on Linux, the CPU seconds other processes used meanwhile: on a shared machine
+that tells a clean run from a contended one.
 """
 
 from __future__ import annotations
@@ -19,10 +21,12 @@ import json
 import os
 import platform
 import statistics
+from dataclasses import dataclass
 import sys
 import time
 from fractions import Fraction
 from pathlib import Path
+from typing import Any
 
 import av
 import numpy as np
@@ -72,10 +76,9 @@ def make_video(path: Path, duration_s: int) -> None:
     partial.rename(path)
 
 
-def full_decode(path: Path, keep: set[int]) -> tuple[float, float, int, dict[int, np.ndarray]]:
+def full_decode(path: Path, keep: set[int]) -> tuple[int, dict[int, np.ndarray]]:
     """Decode every frame in order (threaded), as a tool without seeking would; keep the RGB of `keep`."""
     kept = {}
-    start, start_cpu = time.perf_counter(), time.process_time()
     with av.open(str(path)) as container:
         stream = container.streams.video[0]
         stream.thread_type = "AUTO"
@@ -83,18 +86,51 @@ def full_decode(path: Path, keep: set[int]) -> tuple[float, float, int, dict[int
         for count, frame in enumerate(container.decode(stream), start=1):
             if count - 1 in keep:
                 kept[count - 1] = frame.to_ndarray(format="rgb24")
-    return time.perf_counter() - start, time.process_time() - start_cpu, count, kept
+    return count, kept
 
 
-def timed(function, repeats: int) -> tuple[list[float], float, object]:
-    """Wall times of `repeats` calls, the CPU seconds (all threads) of the fastest, and the last result."""
-    times, cpu, result = [], [], None
+def busy_cpu_s() -> float | None:
+    """CPU seconds the whole machine has spent busy since boot (Linux /proc/stat), None elsewhere."""
+    try:
+        with open("/proc/stat") as stat:
+            ticks = [int(field) for field in stat.readline().split()[1:]]
+    except OSError:
+        return None
+    return (sum(ticks) - ticks[3] - ticks[4]) / os.sysconf("SC_CLK_TCK")  # all but idle and iowait
+
+
+@dataclass
+class Measurement:
+    walls: list[float]  # every run's wall time, seconds
+    cpu: float  # CPU seconds of this process (all threads) in the fastest run
+    others_cpu: float | None  # CPU seconds other processes used during the fastest run
+    result: Any
+
+    @property
+    def best(self) -> float:
+        return min(self.walls)
+
+    def describe(self) -> str:
+        others = "" if self.others_cpu is None else f", other processes {self.others_cpu:.2f} s CPU meanwhile"
+        spread = f", median {statistics.median(self.walls):.2f} s" if len(self.walls) > 1 else ""
+        return f"best {self.best:.2f} s{spread} ({self.cpu:.2f} s CPU{others})"
+
+    def as_json(self) -> dict:
+        others = None if self.others_cpu is None else round(self.others_cpu, 2)
+        return {"best_s": round(self.best, 3), "runs_s": [round(w, 3) for w in self.walls],
+                "cpu_s": round(self.cpu, 3), "others_cpu_s": others}
+
+
+def measure(function, repeats: int = 1) -> Measurement:
+    runs = []
     for _ in range(repeats):
-        start, start_cpu = time.perf_counter(), time.process_time()
+        busy, start, start_cpu = busy_cpu_s(), time.perf_counter(), time.process_time()
         result = function()
-        times.append(time.perf_counter() - start)
-        cpu.append(time.process_time() - start_cpu)
-    return times, cpu[times.index(min(times))], result
+        wall, cpu, busy_after = time.perf_counter() - start, time.process_time() - start_cpu, busy_cpu_s()
+        others = None if busy is None or busy_after is None else max(0.0, busy_after - busy - cpu)
+        runs.append((wall, cpu, others, result))
+    best = min(runs, key=lambda run: run[0])
+    return Measurement([run[0] for run in runs], best[1], best[2], best[3])
 
 
 def main() -> None:
@@ -105,56 +141,55 @@ def main() -> None:
     parser.add_argument("--cache-dir", type=Path, default=DEFAULT_CACHE)
     args = parser.parse_args()
 
-    load_before = os.getloadavg()[0]  # other work on the machine shows up in every figure below
+    load_before = os.getloadavg()[0]
     args.cache_dir.mkdir(parents=True, exist_ok=True)
     path = args.cache_dir / f"bench_{HEIGHT}p_{args.duration}s_{FPS}fps_gop{GOP}.mp4"
-    generate_s = None
+    generated = None
     if not path.exists():
         print(f"making {path} ...", flush=True)
-        start = time.perf_counter()
-        make_video(path, args.duration)
-        generate_s = time.perf_counter() - start
-        print(f"made in {generate_s:.1f} s")
+        generated = measure(lambda: make_video(path, args.duration))
+        print(f"made in {generated.describe()}")
     size = path.stat().st_size
 
-    probe_times, probe_cpu, info = timed(lambda: probe(path), args.repeats)
+    probed = measure(lambda: probe(path), args.repeats)
+    info = probed.result
     print(f"file: {path} {size / 1e6:.0f} MB, {info.width}x{info.height}, {info.duration_s:.0f} s, "
           f"{info.num_frames} frames at {info.fps:g} fps, {info.codec}, keyframe every {GOP} frames")
-    print(f"probe (header + packet scan + first frame): best {min(probe_times):.2f} s ({probe_cpu:.2f} s CPU)")
+    print(f"probe (header + packet scan + first frame): {probed.describe()}")
 
-    runs = {}
+    sampled = {}
     for backend in ("auto", "decord", "pyav"):
-        times, cpu, clip = timed(lambda: sample_frames(path, num_frames=args.frames, backend=backend), args.repeats)
-        runs[backend] = (times, cpu, clip)
-        print(f"sample {args.frames} frames, backend={backend} (used {clip.backend}): best {min(times):.2f} s "
-              f"({cpu:.2f} s CPU), median {statistics.median(times):.2f} s")
-    indices = runs["pyav"][2].indices
+        sampled[backend] = measure(lambda: sample_frames(path, num_frames=args.frames, backend=backend), args.repeats)
+        print(f"sample {args.frames} frames, backend={backend} (used {sampled[backend].result.backend}): "
+              f"{sampled[backend].describe()}")
+    indices = sampled["pyav"].result.indices
 
     print("full sequential decode with PyAV (threaded) ...", flush=True)
-    full_s, full_cpu, decoded, reference = full_decode(path, set(indices))
-    print(f"full decode: {decoded} frames in {full_s:.1f} s ({full_cpu:.1f} s CPU, {decoded / full_s:.0f} frames/s)")
+    full = measure(lambda: full_decode(path, set(indices)))
+    decoded, reference = full.result
+    print(f"full decode: {decoded} frames, {full.describe()}, {decoded / full.best:.0f} frames/s")
 
-    pyav_equal = all(np.array_equal(frame, reference[i]) for frame, i in zip(runs["pyav"][2].frames, indices))
+    pyav_equal = all(np.array_equal(frame, reference[i]) for frame, i in zip(sampled["pyav"].result.frames, indices))
     decord_error = max(
-        float(np.abs(frame.astype(int) - reference[i]).mean()) for frame, i in zip(runs["decord"][2].frames, indices)
+        float(np.abs(frame.astype(int) - reference[i]).mean())
+        for frame, i in zip(sampled["decord"].result.frames, indices)
     )
     print(f"sampled frames vs the full decode: PyAV identical={pyav_equal}, decord mean abs difference "
           f"<= {decord_error:.2f} levels")
 
-    sample_s = min(runs["auto"][0])
     result = {
-        "sample_s": round(sample_s, 3),
-        "full_decode_s": round(full_s, 2),
-        "speedup": round(full_s / sample_s, 1),
-        "sample_backend": runs["auto"][2].backend,
-        "sample_decord_s": round(min(runs["decord"][0]), 3),
-        "sample_pyav_s": round(min(runs["pyav"][0]), 3),
-        "sample_runs_s": {backend: [round(t, 3) for t in times] for backend, (times, _, _) in runs.items()},
-        "sample_cpu_s": {backend: round(cpu, 3) for backend, (_, cpu, _) in runs.items()},
-        "probe_s": round(min(probe_times), 3),
-        "probe_cpu_s": round(probe_cpu, 3),
-        "full_decode_cpu_s": round(full_cpu, 1),
-        "generate_s": None if generate_s is None else round(generate_s, 1),
+        "sample_s": round(sampled["auto"].best, 3),
+        "full_decode_s": round(full.best, 2),
+        "speedup": round(full.best / sampled["auto"].best, 1),
+        "sample_backend": sampled["auto"].result.backend,
+        "sample_decord_s": round(sampled["decord"].best, 3),
+        "sample_pyav_s": round(sampled["pyav"].best, 3),
+        "details": {
+            "probe": probed.as_json(),
+            **{f"sample_{backend}": m.as_json() for backend, m in sampled.items()},
+            "full_decode": full.as_json(),
+            "generate": None if generated is None else generated.as_json(),
+        },
         "frames": args.frames,
         "indices": indices,
         "pyav_frames_identical_to_full_decode": pyav_equal,

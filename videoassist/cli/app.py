@@ -6,7 +6,7 @@ import os
 import sys
 from pathlib import Path
 
-from videoassist.cli.caption import positive_int
+from videoassist.cli._common import positive
 
 
 def register(subparsers):
@@ -15,7 +15,7 @@ def register(subparsers):
     parser.add_argument("--host", default="127.0.0.1",
                         help="address to listen on (default 127.0.0.1: this machine only; 0.0.0.0: every interface)")
     parser.add_argument("--port", type=port_number, default=8501)
-    parser.add_argument("--max-upload-mb", type=positive_int, default=200, help="largest upload accepted, in MB")
+    parser.add_argument("--max-upload-mb", type=positive(int), default=200, help="largest upload accepted, in MB")
     parser.set_defaults(func=run)
 
 

@@ -6,6 +6,7 @@ import sys
 from pathlib import Path
 
 from videoassist.captioning.settings import DEFAULT_PROMPT, OUTPUT_FORMATS, SUBTITLE_FORMATS, CaptionSettings
+from videoassist.cli._common import positive
 
 
 def register(subparsers):
@@ -22,13 +23,13 @@ def register(subparsers):
     parser.add_argument("--format", choices=OUTPUT_FORMATS, help="default: from the --output suffix, else jsonl")
     parser.add_argument("--model", default="demo", help="demo, a checkpoint folder or a Hugging Face hub id")
     parser.add_argument("--prompt", default=DEFAULT_PROMPT, help=f"the instruction (default: {DEFAULT_PROMPT!r})")
-    parser.add_argument("--segment-seconds", type=positive_float, metavar="S",
+    parser.add_argument("--segment-seconds", type=positive(float), metavar="S",
                         help="srt/vtt: one caption per S seconds (default: one for the whole video)")
     sampling = parser.add_mutually_exclusive_group()
-    sampling.add_argument("--frames", type=positive_int, metavar="N", help="N frames per video (or per segment)")
-    sampling.add_argument("--fps", type=positive_float, metavar="F", help="F frames per second")
-    parser.add_argument("--max-frames", type=positive_int, help="cap on the frames per video (or per segment)")
-    parser.add_argument("--max-new-tokens", type=positive_int, default=128)
+    sampling.add_argument("--frames", type=positive(int), metavar="N", help="N frames per video (or per segment)")
+    sampling.add_argument("--fps", type=positive(float), metavar="F", help="F frames per second")
+    parser.add_argument("--max-frames", type=positive(int), help="cap on the frames per video (or per segment)")
+    parser.add_argument("--max-new-tokens", type=positive(int), default=128)
     parser.add_argument("--temperature", type=float, default=0.0, help="0: greedy")
     again = parser.add_mutually_exclusive_group()
     again.add_argument("--resume", action="store_true", help="skip the videos already in the output")
@@ -36,20 +37,6 @@ def register(subparsers):
     parser.add_argument("--strict", action="store_true", help="exit 1 when any video fails (default: only when all do)")
     parser.add_argument("--no-progress", action="store_true", help="no progress bar")
     parser.set_defaults(func=run, parser=parser)
-
-
-def positive_int(text: str) -> int:
-    value = int(text)
-    if value <= 0:
-        raise ValueError(text)
-    return value
-
-
-def positive_float(text: str) -> float:
-    value = float(text)
-    if not value > 0:
-        raise ValueError(text)
-    return value
 
 
 def output_format(args) -> str:

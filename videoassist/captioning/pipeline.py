@@ -7,8 +7,6 @@ import time
 from collections.abc import Iterator
 from dataclasses import dataclass
 
-import torch
-
 from ..inference import VideoAssistant
 from ..inference.feature_cache import CachedVideo
 from ..video import sample_frames, sample_indices
@@ -16,21 +14,6 @@ from .prefetch import prefetched
 from .results import OK, SegmentCaption, VideoCaptions
 from .segments import segment_rate, split_by_time
 from .settings import CaptionSettings
-
-
-class CaptionAssistant(VideoAssistant):
-    """A VideoAssistant that can also be asked about frames it has already encoded (one segment of a video)."""
-
-    def video_features(self, video, **sampling) -> tuple[CachedVideo, bool]:
-        if isinstance(video, CachedVideo):
-            return video, False
-        return super().video_features(video, **sampling)
-
-    def encode(self, frames, timestamps: list[float]) -> CachedVideo:
-        pixels = self.processor.preprocess_frames(frames)
-        with torch.inference_mode():
-            features = self.model.encode_frames(pixels, [len(pixels)])[0]
-        return CachedVideo(features, timestamps, frames=None)  # the frames are not shown: do not keep them
 
 
 @dataclass
@@ -41,7 +24,7 @@ class EncodedVideo:
 
 
 class Captioner:
-    def __init__(self, assistant: CaptionAssistant, settings: CaptionSettings):
+    def __init__(self, assistant: VideoAssistant, settings: CaptionSettings):
         self.assistant = assistant
         self.settings = settings
 
@@ -50,7 +33,9 @@ class Captioner:
         started = time.perf_counter()
         clip, groups = self.sample(path)
         segments = [
-            (start, end, self.assistant.encode(clip.frames[positions], [clip.timestamps[i] for i in positions]))
+            (start, end, self.assistant.encode(
+                clip.frames[positions], [clip.timestamps[i] for i in positions], keep_frames=False
+            ))
             for start, end, positions in groups
         ]
         return EncodedVideo(path, segments, time.perf_counter() - started)

@@ -55,9 +55,10 @@ def run(args) -> int:
 
     from videoassist.captioning.batch import run_batch
     from videoassist.captioning.inputs import expand_inputs
-    from videoassist.captioning.pipeline import CaptionAssistant, Captioner
+    from videoassist.captioning.pipeline import Captioner
     from videoassist.captioning.writers import NEW, OVERWRITE, RESUME, open_results
     from videoassist.errors import DataError
+    from videoassist.inference import VideoAssistant
 
     videos = expand_inputs(args.inputs, args.list)
     if not videos:
@@ -73,7 +74,7 @@ def run(args) -> int:
         temperature=args.temperature,
     )
     with open_results(args.output, fmt, videos, mode) as results:  # before loading the model: fail fast
-        captioner = Captioner(CaptionAssistant.load(args.model), settings)
+        captioner = Captioner(VideoAssistant.load(args.model), settings)
         summary = run_batch(captioner, videos, results, progress=not args.no_progress)
     print(f"caption: {summary.line()} → {args.output}")
     return summary.exit_code(args.strict)

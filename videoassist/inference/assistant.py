@@ -62,24 +62,31 @@ class VideoAssistant:
             num_frames, fps = defaults.num_frames, defaults.fps
         return {"num_frames": num_frames, "fps": fps, "max_frames": max_frames or defaults.max_frames}
 
-    def video_features(self, video: str | Path, **sampling) -> tuple[CachedVideo, bool]:
-        """Decode, sample and encode the video, or take it from the cache. → (entry, was it cached)."""
+    def encode(self, frames, timestamps: list[float], keep_frames: bool = True) -> CachedVideo:
+        """RGB frames [T, H, W, 3] → their vision features (kept with the frames for display, unless told not)."""
+        pixels = self.processor.preprocess_frames(frames)
+        with torch.inference_mode():
+            features = self.model.encode_frames(pixels, [len(pixels)])[0]
+        return CachedVideo(features, list(timestamps), frames if keep_frames else None)
+
+    def video_features(self, video: str | Path | CachedVideo, **sampling) -> tuple[CachedVideo, bool]:
+        """Decode, sample and encode the video, or take it from the cache. → (entry, was it cached).
+        An already encoded CachedVideo (e.g. one segment of a long video) is used as it is."""
+        if isinstance(video, CachedVideo):
+            return video, False
         settings = self.sampling_settings(**sampling)
         key = (file_digest(video), tuple(sorted(settings.items())), self.model.config.vision_name_or_path)
         entry = self.cache.get(key)
         if entry is not None:
             return entry, True
         clip = sample_frames(video, **settings)
-        pixels = self.processor.preprocess_frames(clip.frames)
-        with torch.inference_mode():
-            features = self.model.encode_frames(pixels, [len(pixels)])[0]
-        entry = CachedVideo(features, list(clip.timestamps), clip.frames)
+        entry = self.encode(clip.frames, clip.timestamps)
         self.cache.put(key, entry)
         return entry, False
 
     def ask(
         self,
-        video: str | Path,
+        video: str | Path | CachedVideo,
         question: str,
         history: list[dict] | None = None,
         stream: bool = False,

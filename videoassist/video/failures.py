@@ -31,14 +31,15 @@ def error_lines(logs: list[LogLine]) -> list[str]:
     return [one_line(message) for level, _, message in logs if level <= av.logging.ERROR]
 
 
-# FFmpeg's log settings are process-wide; several threads may sample at once, so the first one in raises the
-# level to ERROR (PyAV then hands messages to Python, where Capture collects each thread's own) and turns off
-# "repeated N times" folding (which would hide one file's message because another file logged it last); the last
-# one out puts both back. PyAV's default level (None) keeps FFmpeg silent.
 # Messages from FFmpeg's own decoder threads are not captured (Capture is per thread) and go to Python logging
 # under "libav": this handler keeps Python's last-resort handler from printing them on a terminal, while an
 # application that configures logging still receives them.
 logging.getLogger("libav").addHandler(logging.NullHandler())
+
+# FFmpeg's log settings are process-wide; several threads may sample at once, so the first one in raises the
+# level to ERROR (PyAV then hands messages to Python, where Capture collects each thread's own) and turns off
+# "repeated N times" folding (which would hide one file's message because another file logged it last); the last
+# one out puts both back. PyAV's default level (None) keeps FFmpeg silent.
 _level_lock = threading.Lock()
 _level_users = 0
 _saved_settings: tuple[int | None, bool] = (None, True)

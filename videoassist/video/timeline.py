@@ -3,13 +3,14 @@
 This is what makes sampling frame-accurate. "Frame i" means the i-th frame in presentation order, the same
 meaning decord gives it; its timestamp is its real pts, so variable frame rate needs no special case; and the
 count is what the file really holds, not what a header promises (MKV/WebM headers hold none). Demuxing reads the
-file once without decoding it: about half a second for an hour of 720p here (docs/BENCHMARKS.md).
+file once without decoding it: about 0.6 s of CPU for the 641 MB hour of 720p in docs/BENCHMARKS.md.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
 from fractions import Fraction
+from functools import cached_property
 from os import PathLike
 
 import av
@@ -29,7 +30,7 @@ class FrameTable:
     def num_frames(self) -> int:
         return len(self.pts)
 
-    @property
+    @cached_property
     def times(self) -> np.ndarray:
         """Seconds from the first frame, float64 [n] (exact for any realistic time base)."""
         return (self.pts - self.pts[0]) * self.time_base.numerator / self.time_base.denominator
@@ -44,10 +45,14 @@ class FrameTable:
         keep = self.pts >= first_pts
         return FrameTable(self.pts[keep], self.keyframe[keep], self.time_base, self.end_pts) if not keep.all() else self
 
+    @cached_property
+    def _keyframe_indices(self) -> np.ndarray:
+        return np.flatnonzero(self.keyframe)
+
     def keyframe_before(self, index: int) -> int:
         """The last keyframe at or before frame `index` (0 when none is flagged), where decoding must start."""
-        keyframes = np.flatnonzero(self.keyframe[: index + 1])
-        return int(keyframes[-1]) if keyframes.size else 0
+        position = int(np.searchsorted(self._keyframe_indices, index, side="right")) - 1
+        return int(self._keyframe_indices[position]) if position >= 0 else 0
 
 
 def scan(container: av.container.InputContainer, stream: av.VideoStream, path: str | PathLike[str]) -> FrameTable:

@@ -159,6 +159,8 @@ MAKERS: dict[str, Callable[[Path], Path]] = {
     "webm_vp8": lambda d: write_video(d / "vp8.webm", codec="libvpx"),
     "webm_vp9": lambda d: write_video(d / "vp9.webm", codec="libvpx-vp9"),
     "avi": lambda d: write_video(d / "clip.avi", codec="mpeg4"),
+    "avi_mpeg4_bframes": lambda d: write_video(d / "bframes.avi", codec="mpeg4", options={"bf": "2"}),
+    "avi_h264": lambda d: write_video(d / "h264.avi"),  # B-frames in AVI: FFmpeg's guessed pts come out shuffled
     "ts": lambda d: write_video(d / "clip.ts"),  # MPEG-TS starts its clock at 1.4 s
     "gif": lambda d: write_video(d / "clip.gif", 30, codec="gif", pix_fmt="rgb8", rate=10),
     "long_gop": lambda d: write_video(d / "long_gop.mp4", 300, gop=100),

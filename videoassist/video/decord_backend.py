@@ -9,7 +9,8 @@ refused up front, since a wrong frame looks like a right one:
 * rotation: decord applies the `rotate` tag itself, and gets quarter turns wrong (a 90-degree file comes back as
   a wrongly shaped 4-channel array and get_batch fails), so rotated files go to PyAV, which turns them itself.
 * frame numbering: decord counts frames itself; if its count or timestamps disagree with the frame table, its
-  "frame i" is not ours, and its frames are not used.
+  "frame i" is not ours, and its frames are not used. Files without usable pts (H.264 with B-frames in AVI)
+  are refused outright: there is nothing to check decord's numbering against.
 """
 
 from __future__ import annotations
@@ -38,6 +39,8 @@ def decode_frames(
         raise BackendFailed(f"decord is not frame-accurate with {container_format} files, only MP4/MOV, MKV/WebM, AVI")
     if rotation:
         raise BackendFailed(f"decord mis-decodes rotated videos (this one is turned {rotation} degrees)")
+    if not table.pts_in_order:
+        raise BackendFailed("the file's frames have no usable timestamps (B-frames in AVI?) to check decord against")
     decord = _import_decord()
     wanted = sorted(set(indices))
     try:

@@ -7,6 +7,7 @@ can crash or hang on bad input) only ever sees files that PyAV has read end to e
 
 from __future__ import annotations
 
+import dataclasses
 import os
 from dataclasses import dataclass
 from os import PathLike
@@ -21,6 +22,10 @@ from videoassist.video.failures import error_lines, ffmpeg_session
 from videoassist.video.image import is_image_path, read_image
 from videoassist.video.info import VideoInfo, VideoLimits
 from videoassist.video.timeline import FrameTable, scan
+
+
+# Frames decoded to check that pts come out increasing: more than any B-frame reordering window.
+_ORDER_CHECK_FRAMES = 16
 
 
 @dataclass(frozen=True)
@@ -68,8 +73,8 @@ def inspect_file(path: str | PathLike[str], limits: VideoLimits | None = None) -
             rotate_tag = next((value for key, value in stream.metadata.items() if key.lower() == "rotate"), None)
             stream_index = stream.index
             container_format = container.format.name
-        rotation, first_pts = _first_frame(path, stream_index, rotate_tag)
-    table = table.starting_at(first_pts)
+        rotation, first_pts, pts_in_order = _first_frames(path, stream_index, rotate_tag)
+    table = dataclasses.replace(table.starting_at(first_pts), pts_in_order=pts_in_order)
     _check_duration(path, table.duration_s, limits)
     width, height = rot.displayed_size(coded_width, coded_height, rotation)
     if rate:
@@ -124,15 +129,22 @@ def _video_stream(container: av.container.InputContainer, path: str | PathLike[s
     raise VideoError(path, "has no video stream")
 
 
-def _first_frame(path: str | PathLike[str], stream_index: int, rotate_tag: str | None) -> tuple[int, int]:
-    """(rotation, pts) of the first frame the decoder outputs. Decoding it tells three things: the rotation
+def _first_frames(path: str | PathLike[str], stream_index: int, rotate_tag: str | None) -> tuple[int, int, bool]:
+    """(rotation, first pts, pts in order) from the first frames the decoder outputs. They tell: the rotation
     (FFmpeg puts the display matrix on decoded frames; PyAV shows no stream-level side data, so an old-style
-    `rotate` tag is the fallback), where the decodable frames start, and that the file decodes at all."""
+    `rotate` tag is the fallback); where the decodable frames start; that the file decodes at all; and whether
+    decoded frames carry increasing pts. AVI has no presentation times: with B-frames (H.264 in AVI) FFmpeg's
+    guessed pts come out shuffled, and frames can only be found by counting."""
+    rotation, pts = 0, []
     with av.open(os.fspath(path), metadata_errors="replace") as container:
-        stream = container.streams[stream_index]
-        for frame in container.decode(stream):
+        for frame in container.decode(container.streams[stream_index]):
             if frame.pts is None:
                 continue
-            rotation = rot.from_display_angle(frame.rotation) if frame.rotation else rot.from_rotate_tag(rotate_tag)
-            return rotation, frame.pts
-    raise VideoError(path, "has no decodable video frames")
+            if not pts:
+                rotation = rot.from_display_angle(frame.rotation) if frame.rotation else rot.from_rotate_tag(rotate_tag)
+            pts.append(frame.pts)
+            if len(pts) == _ORDER_CHECK_FRAMES:
+                break
+    if not pts:
+        raise VideoError(path, "has no decodable video frames")
+    return rotation, pts[0], all(a < b for a, b in zip(pts, pts[1:]))

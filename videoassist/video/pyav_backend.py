@@ -8,6 +8,9 @@ whole GOP late; MP4 indexes by decode time) is retried from earlier keyframes, a
 
 Targets that need separate seeks are independent work: they are split between one decoder per core, each in a
 thread (PyAV decodes without the GIL). Targets that one decoder reaches by going on stay together.
+
+A file whose decoded frames do not carry usable pts (H.264 with B-frames in AVI; see FrameTable.pts_in_order)
+cannot be searched by pts: it is decoded from the start, counting frames, up to the last target.
 """
 
 from __future__ import annotations
@@ -34,6 +37,8 @@ def decode_frames(
     path: str | PathLike[str], table: FrameTable, stream_index: int, indices: Sequence[int]
 ) -> dict[int, np.ndarray]:
     """RGB frames `{index: [H, W, 3] uint8}` as stored (not rotated), for the distinct `indices`."""
+    if not table.pts_in_order:
+        return _decode_counting(path, stream_index, sorted(set(indices)))
     runs = _seek_runs(table, sorted(set(indices)))
     workers = min(len(runs), _usable_cores())
     if workers <= 1:
@@ -79,9 +84,27 @@ def _decode(
                 frame = decoder.frame_at(index)
                 if frame is None:
                     raise VideoError(path, f"frame {index} could not be decoded")
-                # At the stream's size: a mid-stream resolution change must not break stacking the clip.
-                frames[index] = frame.to_ndarray(format="rgb24", width=stream.width, height=stream.height)
+                frames[index] = _rgb(frame, stream)
             return frames
+
+
+def _decode_counting(path: str | PathLike[str], stream_index: int, wanted: list[int]) -> dict[int, np.ndarray]:
+    with ffmpeg_session(path, "cannot be decoded"):
+        with av.open(os.fspath(path), metadata_errors="replace") as container:
+            stream = container.streams[stream_index]
+            stream.thread_type = LONE_THREAD_TYPE
+            targets, frames = set(wanted), {}
+            for number, frame in enumerate(container.decode(stream)):
+                if number in targets:
+                    frames[number] = _rgb(frame, stream)
+                    if len(frames) == len(targets):
+                        return frames
+    raise VideoError(path, f"frame {max(targets - frames.keys())} could not be decoded")
+
+
+def _rgb(frame: av.VideoFrame, stream: av.VideoStream) -> np.ndarray:
+    # At the stream's size: a mid-stream resolution change must not break stacking the clip.
+    return frame.to_ndarray(format="rgb24", width=stream.width, height=stream.height)
 
 
 class _SeekingDecoder:

@@ -8,6 +8,7 @@ file once without decoding it: about 0.6 s of CPU for the 641 MB hour of 720p in
 
 from __future__ import annotations
 
+import dataclasses
 from dataclasses import dataclass
 from fractions import Fraction
 from functools import cached_property
@@ -25,6 +26,9 @@ class FrameTable:
     keyframe: np.ndarray  # bool [n]: decoding can start at frame i
     time_base: Fraction
     end_pts: int  # when the last frame stops being shown
+    # Whether decoded frames carry these pts, in increasing order; if not (H.264 with B-frames in AVI, where pts
+    # are guesses), a frame can only be found by counting from the start. Set by probe, which decodes some.
+    pts_in_order: bool = True
 
     @property
     def num_frames(self) -> int:
@@ -43,7 +47,7 @@ class FrameTable:
         """The table without the frames shown before `first_pts`: a stream cut in the middle of a GOP starts
         with frames whose references are gone, which the decoder never outputs (and decord miscounts)."""
         keep = self.pts >= first_pts
-        return FrameTable(self.pts[keep], self.keyframe[keep], self.time_base, self.end_pts) if not keep.all() else self
+        return dataclasses.replace(self, pts=self.pts[keep], keyframe=self.keyframe[keep]) if not keep.all() else self
 
     @cached_property
     def _keyframe_indices(self) -> np.ndarray:

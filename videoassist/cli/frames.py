@@ -83,7 +83,7 @@ def run(args: argparse.Namespace) -> int:
         raise VideoAssistError(f"{args.out}: cannot write the frames ({error.strerror or error})") from error
     info = clip.info
     print(
-        f"{len(files)} frames from {args.video} ({info.width}x{info.height}, {info.duration_s:.1f} s, "
-        f"{info.codec}, {clip.backend}) -> {args.out}"
+        f"{len(files)} frame{'' if len(files) == 1 else 's'} from {args.video} ({info.width}x{info.height}, "
+        f"{info.duration_s:.1f} s, {info.codec}, {clip.backend}) -> {args.out}"
     )
     return 0

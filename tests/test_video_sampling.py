@@ -168,6 +168,7 @@ def test_images_are_one_frame_videos(media, name, codec):
         clip = sample_frames(media[name], num_frames=8, backend=backend)
         assert (clip.backend, clip.timestamps, clip.indices) == ("image", [0.0], [0])
         assert clip.frames.shape == (1, HEIGHT, WIDTH, 3) and clip.frames.dtype == np.uint8
+        assert clip.frames.flags.writeable
         assert read_index(clip.frames[0]) == 5
     info = probe(media[name])
     assert (info.is_image, info.num_frames, info.codec, info.width, info.height) == (True, 1, codec, WIDTH, HEIGHT)

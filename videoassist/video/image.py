@@ -32,7 +32,7 @@ def read_image(path: str | PathLike[str]) -> tuple[VideoInfo, np.ndarray]:
         with Image.open(path) as image:
             orientation = image.getexif().get(_EXIF_ORIENTATION, 1)
             codec = (image.format or "image").lower()
-            pixels = np.asarray(ImageOps.exif_transpose(image).convert("RGB"))
+            pixels = np.array(ImageOps.exif_transpose(image).convert("RGB"))  # a writable copy, as video frames are
     except (OSError, Image.DecompressionBombError) as error:
         raise VideoError(path, f"is not a readable image ({one_line(str(error))})") from error
     height, width = pixels.shape[:2]

@@ -31,8 +31,10 @@ def sample_frames(
     """Frames of a video (or image) file, chosen by exactly one of `num_frames` (N evenly spaced) or `fps`.
 
     See videoassist.video.indices for the two policies. `backend`: "auto" tries decord, then PyAV when decord is
-    missing or fails on the file; "decord" or "pyav" forces one. Both return the same frames and timestamps. A
-    still image gives one frame at 0.0 s (backend "image") whatever is asked. Any unusable file raises VideoError.
+    missing, refuses the file (decord_backend lists what it gets wrong) or fails on it; "decord" or "pyav" forces
+    one. Both return the same frames and timestamps. A still image gives one frame at 0.0 s (backend "image")
+    whatever is asked. Any unusable file raises VideoError; a bad request (both or neither of num_frames and
+    fps, a non-positive number, an unknown backend) raises ValueError.
     """
     if backend not in BACKENDS:
         raise ValueError(f"backend must be one of {', '.join(BACKENDS)}, got {backend!r}")

@@ -6,6 +6,7 @@ band that marks "up", so a test can tell which frame it got and whether it is up
 
 from __future__ import annotations
 
+import importlib.util
 from collections.abc import Callable
 from fractions import Fraction
 from pathlib import Path
@@ -13,6 +14,12 @@ from pathlib import Path
 import av
 import numpy as np
 import pytest
+
+# decord is optional (pyproject installs it on x86_64 only): without it, "auto" is PyAV and decord's tests skip.
+HAS_DECORD = importlib.util.find_spec("decord") is not None
+AUTO_BACKEND = "decord" if HAS_DECORD else "pyav"
+requires_decord = pytest.mark.skipif(not HAS_DECORD, reason="decord is not installed")
+BOTH_BACKENDS = [pytest.param("decord", marks=requires_decord), "pyav"]  # for parametrize
 
 WIDTH, HEIGHT = 128, 96
 FPS = 24

@@ -2,7 +2,7 @@
 
 For each wanted frame (in presentation order) the decoder either goes on from where it is, when no keyframe lies
 between there and the target, or seeks to the keyframe at or before the target and decodes forward until the
-frame whose pts is the target's. Matching by pts (from the frame table) rather than by counting frames keeps it
+frame whose pts is the target's; on the way, non-reference frames (most B-frames) are not decoded at all. Matching by pts (from the frame table) rather than by counting frames keeps it
 exact through B-frames, variable frame rate and seeks that land early. A seek that lands late (MPEG-TS lands a
 whole GOP late; MP4 indexes by decode time) is retried from earlier keyframes, and finally from the start.
 
@@ -78,7 +78,7 @@ def _decode(
         with av.open(os.fspath(path), metadata_errors="replace") as container:
             stream = container.streams[stream_index]
             stream.thread_type = thread_type
-            decoder = _SeekingDecoder(container, stream, table)
+            decoder = _SeekingDecoder(container, stream, table, wanted)
             frames = {}
             for index in wanted:
                 frame = decoder.frame_at(index)
@@ -108,10 +108,13 @@ def _rgb(frame: av.VideoFrame, stream: av.VideoStream) -> np.ndarray:
 
 
 class _SeekingDecoder:
-    def __init__(self, container: av.container.InputContainer, stream: av.VideoStream, table: FrameTable):
+    def __init__(
+        self, container: av.container.InputContainer, stream: av.VideoStream, table: FrameTable, wanted: list[int]
+    ):
         self._container = container
         self._stream = stream
         self._table = table
+        self._wanted_pts = {int(table.pts[index]) for index in wanted}
         self._frames: Iterator[av.VideoFrame] | None = None
         self._position = -1  # index of the last frame the decoder returned; -1 before the first seek
 
@@ -145,9 +148,18 @@ class _SeekingDecoder:
             if index is None:
                 raise
             return False
-        self._frames = self._container.decode(self._stream)
+        self._frames = self._decoded()
         self._position = -1
         return True
+
+    def _decoded(self) -> Iterator[av.VideoFrame]:
+        """The frames from here on, except unwanted non-reference frames, which are not decoded at all: no other
+        frame depends on them, so skipping one changes nothing else (they are a third to a half of typical H.264
+        with B-frames). FFmpeg's frame threads take the setting with each packet."""
+        context = self._stream.codec_context
+        for packet in self._container.demux(self._stream):
+            context.skip_frame = "DEFAULT" if packet.pts is None or packet.pts in self._wanted_pts else "NONREF"
+            yield from self._stream.decode(packet)
 
     def _decode_to(self, index: int) -> av.VideoFrame | None:
         """Decode forward to the frame with the target's pts; None if the decoder is already past it."""

@@ -170,6 +170,8 @@ MAKERS: dict[str, Callable[[Path], Path]] = {
     "avi_h264": lambda d: write_video(d / "h264.avi"),  # B-frames in AVI: FFmpeg's guessed pts come out shuffled
     "ts": lambda d: write_video(d / "clip.ts"),  # MPEG-TS starts its clock at 1.4 s
     "gif": lambda d: write_video(d / "clip.gif", 30, codec="gif", pix_fmt="rgb8", rate=10),
+    # x265's default open GOPs: frames decoded after a keyframe are shown before it
+    "hevc_open_gop": lambda d: write_video(d / "hevc.mkv", codec="hevc", options={"x265-params": "log-level=error"}),
     "long_gop": lambda d: write_video(d / "long_gop.mp4", 300, gop=100),
     "mid_gop": lambda d: _cut_mid_gop(write_video(d / "uncut.mp4"), d / "mid_gop.mkv"),  # frames 12.. decode
     "vfr_mp4": lambda d: write_video(d / "vfr.mp4", len(VFR_TIMES), times=VFR_TIMES),

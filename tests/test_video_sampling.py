@@ -33,6 +33,7 @@ CONTAINERS = {
     "avi_mpeg4_bframes": ("mpeg4", "pyav"),  # decord's timestamps are garbage: caught, PyAV takes over
     "avi_h264": ("h264", "pyav"),  # no usable pts at all: decord refused, PyAV counts frames
     "ts": ("h264", "pyav"),  # decord is not frame-accurate in MPEG-TS
+    "hevc_open_gop": ("hevc", "pyav"),  # nor after seeks in open GOPs
     "gif": ("gif", "pyav"),  # decord cannot open GIFs
 }
 
@@ -78,6 +79,7 @@ def test_decord_and_pyav_return_the_same_frames_and_timestamps(media, name):
     [
         *(pytest.param(name, "decord", marks=requires_decord) for name in ("mp4", "long_gop", "webm_vp8")),
         *((name, "pyav") for name in ("mp4", "long_gop", "webm_vp8", "avi_h264", "avi_mpeg4_bframes", "ts")),
+        ("hevc_open_gop", "pyav"),
     ],
 )
 def test_every_single_frame_is_the_right_one(media, name, backend):
@@ -170,6 +172,11 @@ def test_rotated_videos_come_out_upright(media, name, rotation):
     assert clip.backend == "pyav"  # decord mis-handles rotation, see decord_backend
     assert_frames_show_their_indices(clip)  # read_index also checks the red band is on top
     assert np.abs(clip.frames[0].astype(int) - index_pattern(clip.indices[0])).mean() < 8
+
+
+def test_decord_refuses_an_open_gop_stream_when_forced(media):
+    with pytest.raises(VideoError, match="open-GOP"):
+        sample_frames(media["hevc_open_gop"], num_frames=7, backend="decord")
 
 
 def test_decord_refuses_a_rotated_video_when_forced(media):  # refused before decord is even imported

@@ -6,6 +6,8 @@ refused up front, since a wrong frame looks like a right one:
 
 * containers: decord's seeking was checked frame-accurate (frames that show their own index) in MP4/MOV,
   MKV/WebM and AVI; in MPEG-TS its get_batch returned frames a whole GOP late. Other containers go to PyAV.
+* open GOPs: in an HEVC stream with x265's default open GOPs, decord's get_batch returned frame 15 for frame 25;
+  streams whose keyframes are followed by frames shown before them (FrameTable.open_gop) go to PyAV.
 * rotation: decord applies the `rotate` tag itself, and gets quarter turns wrong (a 90-degree file comes back as
   a wrongly shaped 4-channel array and get_batch fails), so rotated files go to PyAV, which turns them itself.
 * frame numbering: decord counts frames itself; if its count or timestamps disagree with the frame table, its
@@ -39,6 +41,8 @@ def decode_frames(
         raise BackendFailed(f"decord is not frame-accurate with {container_format} files, only MP4/MOV, MKV/WebM, AVI")
     if rotation:
         raise BackendFailed(f"decord mis-decodes rotated videos (this one is turned {rotation} degrees)")
+    if table.open_gop:
+        raise BackendFailed("decord mis-numbers frames after seeking in open-GOP streams like this one")
     if not table.pts_in_order:
         raise BackendFailed("the file's frames have no usable timestamps (B-frames in AVI?) to check decord against")
     decord = _import_decord()

@@ -26,6 +26,9 @@ class FrameTable:
     keyframe: np.ndarray  # bool [n]: decoding can start at frame i
     time_base: Fraction
     end_pts: int  # when the last frame stops being shown
+    # Whether some frames decoded after a keyframe are shown before it ("leading pictures" of an open GOP, e.g.
+    # x265's default CRA keyframes): seeking to a keyframe then does not give its GOP's first frames.
+    open_gop: bool = False
     # Whether decoded frames carry these pts, in increasing order; if not (H.264 with B-frames in AVI, where pts
     # are guesses), a frame can only be found by counting from the start. Set by probe, which decodes some.
     pts_in_order: bool = True
@@ -64,6 +67,7 @@ def scan(container: av.container.InputContainer, stream: av.VideoStream, path: s
     pts: list[int] = []
     keyframe: list[bool] = []
     end_pts = None
+    keyframe_pts, open_gop = None, False
     for packet in container.demux(stream):
         # Size-0 packets are the demuxer's end-of-stream marker; discarded ones (edit lists) are decoded but never
         # shown, so they are not frames.
@@ -74,6 +78,10 @@ def scan(container: av.container.InputContainer, stream: av.VideoStream, path: s
             raise VideoError(path, "has frames without timestamps (a raw stream?); remux it into MP4 or MKV first")
         pts.append(timestamp)
         keyframe.append(packet.is_keyframe)
+        if packet.is_keyframe:
+            keyframe_pts = timestamp
+        elif keyframe_pts is not None and timestamp < keyframe_pts:
+            open_gop = True
         stop = timestamp + (packet.duration or 0)
         end_pts = stop if end_pts is None else max(end_pts, stop)
     order = np.argsort(np.asarray(pts, dtype=np.int64), kind="stable")
@@ -86,4 +94,5 @@ def scan(container: av.container.InputContainer, stream: av.VideoStream, path: s
         keyframe=np.asarray(keyframe, dtype=bool)[order],
         time_base=stream.time_base or Fraction(1, 1),
         end_pts=int(end_pts or 0),
+        open_gop=open_gop,
     )

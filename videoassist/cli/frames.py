@@ -7,25 +7,13 @@ import dataclasses
 import json
 from pathlib import Path
 
+from videoassist.cli._common import positive
 from videoassist.errors import VideoAssistError
 
 DEFAULT_FRAMES = 8
 # Equal to videoassist.video.BACKENDS (a test checks): importing that package here would load PyAV and numpy on
 # every `videoassist` start.
 BACKEND_CHOICES = ("auto", "decord", "pyav")
-
-
-def _positive(kind: type):
-    def parse(text: str):
-        try:
-            value = kind(text)
-        except ValueError:
-            raise argparse.ArgumentTypeError(f"not a number: {text!r}") from None
-        if value <= 0:
-            raise argparse.ArgumentTypeError(f"must be positive, got {text}")
-        return value
-
-    return parse
 
 
 def register(subparsers) -> None:
@@ -38,13 +26,13 @@ def register(subparsers) -> None:
     parser.add_argument("video", help="video or image file")
     how_many = parser.add_mutually_exclusive_group()
     how_many.add_argument(
-        "--frames", type=_positive(int), metavar="N", help=f"N evenly spaced frames (default {DEFAULT_FRAMES})"
+        "--frames", type=positive(int), metavar="N", help=f"N evenly spaced frames (default {DEFAULT_FRAMES})"
     )
-    how_many.add_argument("--fps", type=_positive(float), metavar="F", help="F frames per second of video")
-    parser.add_argument("--max-frames", type=_positive(int), metavar="M", help="at most M frames (re-spaced evenly)")
+    how_many.add_argument("--fps", type=positive(float), metavar="F", help="F frames per second of video")
+    parser.add_argument("--max-frames", type=positive(int), metavar="M", help="at most M frames (re-spaced evenly)")
     parser.add_argument("--backend", choices=BACKEND_CHOICES, default="auto", help="decoder (default: auto)")
-    parser.add_argument("--max-duration", type=_positive(float), metavar="S", help="refuse videos longer than S s")
-    parser.add_argument("--max-size-mb", type=_positive(float), metavar="MB", help="refuse files over MB megabytes")
+    parser.add_argument("--max-duration", type=positive(float), metavar="S", help="refuse videos longer than S s")
+    parser.add_argument("--max-size-mb", type=positive(float), metavar="MB", help="refuse files over MB megabytes")
     parser.add_argument("--out", type=Path, required=True, metavar="DIR", help="folder for the JPEGs and frames.json")
     parser.set_defaults(func=run)
 

@@ -1,4 +1,8 @@
-"""Model names → a loaded model and processor: a local checkpoint folder or a Hugging Face hub id."""
+"""Model names → a loaded model and processor: a local checkpoint folder or a Hugging Face hub id.
+
+A checkpoint trained with LoRA keeps its PEFT adapter in `llm_adapter/` beside its own weights; it is applied
+to the LLM on loading (`videoassist merge` folds it in for good).
+"""
 
 from __future__ import annotations
 
@@ -6,6 +10,7 @@ from pathlib import Path
 
 from ..errors import ModelError
 from ..models.videoassist import VideoAssistForCausalLM, VideoAssistProcessor
+from ..training.lora import attach_saved_adapter
 
 
 def load_model(name_or_path: str, dtype=None, device: str | None = None):
@@ -18,6 +23,7 @@ def load_model(name_or_path: str, dtype=None, device: str | None = None):
     try:
         model = VideoAssistForCausalLM.from_pretrained(name_or_path, dtype=dtype)
         processor = VideoAssistProcessor.from_pretrained(name_or_path, config=model.config)
+        attach_saved_adapter(model, name_or_path)
     except (OSError, ValueError) as error:
         raise ModelError(f"{name_or_path}: cannot load the model ({str(error).splitlines()[0]})") from error
     if device:

@@ -1,0 +1,48 @@
+"""`videoassist finetune --data DIR|FILE --output DIR`: your clips → a LoRA fine-tuned checkpoint.
+
+DATA is a folder of clips with captions.csv (video,caption) or captions.jsonl, a captions .csv/.jsonl file, or a
+Valley JSON file. The result loads with `videoassist ask --model OUTPUT`. Running it again with the same
+--output continues from its last checkpoint.
+"""
+
+import argparse
+
+from videoassist.cli._common import positive
+
+
+def register(subparsers):
+    parser = subparsers.add_parser(
+        "finetune",
+        help="fine-tune a model on your own clips (LoRA)",
+        description=__doc__,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+    parser.add_argument("--data", required=True, help="folder of clips with captions.csv/.jsonl, or a data file")
+    parser.add_argument("--output", required=True, help="folder for the fine-tuned checkpoint")
+    parser.add_argument("--base", default="demo", help="model to start from: demo or a checkpoint folder")
+    parser.add_argument("--epochs", type=positive(float), default=3.0, help="passes over the data (default 3)")
+    parser.add_argument("--lr", type=positive(float), default=2e-4, help="learning rate (default 2e-4)")
+    parser.add_argument("--batch-size", type=positive(int), default=4, help="clips per step (default 4)")
+    parser.add_argument("--max-steps", type=positive(int), help="stop after this many steps (overrides --epochs)")
+    parser.add_argument("--full", action="store_true", help="train the whole LLM instead of LoRA adapters")
+    parser.set_defaults(func=run)
+
+
+def run(args) -> int:
+    import logging
+
+    from videoassist.training.finetune import finetune
+
+    logging.basicConfig(level=logging.INFO, format="%(message)s")
+    finetune(
+        args.data,
+        args.output,
+        base=args.base,
+        epochs=args.epochs,
+        learning_rate=args.lr,
+        batch_size=args.batch_size,
+        max_steps=args.max_steps or -1,
+        lora=not args.full,
+    )
+    print(f"fine-tuned model: {args.output}  (try: videoassist ask VIDEO \"question\" --model {args.output})")
+    return 0

@@ -1,0 +1,182 @@
+"""Training with the Hugging Face Trainer: a config → model, stage, data, TrainingArguments → a checkpoint.
+
+    config = load_config("configs/pretrain_llamavid.yaml")
+    result = train(config)           # resumes from the last complete checkpoint-N in output_dir, if any
+
+DeepSpeed comes in through the Trainer's integration (`deepspeed:` in the config or `--deepspeed`); run several
+processes with the `deepspeed` or `torchrun` launcher (scripts/pretrain.sh, scripts/instruct.sh).
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import socket
+from dataclasses import dataclass
+from pathlib import Path
+
+import torch
+import yaml
+from accelerate import PartialState
+from transformers import Trainer, TrainingArguments
+
+from ..data import FailureLog, VideoAssistCollator, build_dataset
+from ..inference.loading import load_model
+from ..models.videoassist import SamplingConfig, build_from_base_models
+from .callbacks import FailureReportCallback
+from .checkpoint import last_complete_checkpoint, load_checkpoint_weights, save_checkpoint
+from .config import ConfigError, ModelSettings, TrainConfig, config_to_dict
+from .stages import parameter_table, prepare_for_stage
+
+logger = logging.getLogger(__name__)
+
+FAILURES_FILE = "failures.jsonl"
+CONFIG_FILE = "train_config.yaml"
+
+
+class VideoAssistTrainer(Trainer):
+    """The Trainer, writing and reading checkpoints in VideoAssist's format (trained weights + references to the
+    base models, the LoRA adapter beside them) instead of the whole model."""
+
+    def _save(self, output_dir: str | None = None, state_dict: dict | None = None) -> None:
+        if self.args.should_save:
+            model = self.accelerator.unwrap_model(self.model)
+            save_checkpoint(model, self.processing_class, output_dir or self.args.output_dir, state_dict)
+
+    def _load_from_checkpoint(self, resume_from_checkpoint: str, model=None) -> None:
+        load_checkpoint_weights(model if model is not None else self.model, resume_from_checkpoint)
+
+
+@dataclass
+class TrainResult:
+    output_dir: Path
+    global_step: int
+    resumed_from: Path | None
+    train_loss: float
+    skipped_samples: dict[str, int]  # failure reason → samples
+
+
+def training_arguments(config: TrainConfig, **settings) -> TrainingArguments:
+    t = config.training
+    return TrainingArguments(
+        output_dir=config.output_dir,
+        learning_rate=t.learning_rate,
+        num_train_epochs=t.num_train_epochs,
+        max_steps=t.max_steps,
+        per_device_train_batch_size=t.per_device_train_batch_size,
+        gradient_accumulation_steps=t.gradient_accumulation_steps,
+        warmup_steps=t.warmup_ratio,  # below 1: a fraction of the training steps
+        lr_scheduler_type=t.lr_scheduler_type,
+        weight_decay=t.weight_decay,
+        max_grad_norm=t.max_grad_norm,
+        activation_checkpointing=t.gradient_checkpointing,  # the LLM's (and a trained vision tower's) layers
+        activation_checkpointing_kwargs={"use_reentrant": False},  # gradients flow through a frozen LLM
+        bf16=t.bf16,
+        save_strategy="steps",
+        save_steps=t.save_steps,
+        save_total_limit=t.save_total_limit,
+        logging_steps=t.logging_steps,
+        seed=t.seed,
+        dataloader_num_workers=t.dataloader_num_workers,
+        dataloader_pin_memory=torch.cuda.is_available(),
+        remove_unused_columns=False,  # the collator needs "messages" and "frames"
+        report_to=t.report_to,
+        deepspeed=config.deepspeed,
+        **settings,
+    )
+
+
+def load_or_build_model(settings: ModelSettings):
+    """→ (model, processor): the `base` checkpoint, or a new model on the two base models."""
+    if settings.base:
+        model, processor = load_model(settings.base)
+    else:
+        model, processor = build_from_base_models(settings.vision, settings.llm, **settings.architecture)
+    if settings.sampling is not None:
+        processor.sampling = SamplingConfig(**settings.sampling)
+    return model, processor
+
+
+def resume_point(output_dir: str | Path, resume: str | Path | None) -> Path | None:
+    """`resume`: "auto" (the last complete checkpoint in output_dir, if any), a checkpoint folder, or None (start
+    fresh, which output_dir must allow: checkpoints of an earlier run there would be rotated away)."""
+    last = last_complete_checkpoint(output_dir)
+    if resume == "auto":
+        return last
+    if resume is None:
+        if last is not None:
+            raise ConfigError(output_dir, f"holds checkpoints of an earlier run ({last.name}): resume it, or choose "
+                                          "another output_dir")
+        return None
+    if not (Path(resume) / "trainer_state.json").is_file():
+        raise ConfigError(resume, "is not a complete training checkpoint (no trainer_state.json)")
+    return Path(resume)
+
+
+def process_settings(config: TrainConfig) -> dict:
+    """Set up the processes before TrainingArguments; → the TrainingArguments settings that go with them.
+
+    DeepSpeed started without a launcher still wants a process group: it gets a group of one. Without a GPU,
+    accelerate gives DeepSpeed no process-group backend and counts a single process however many there are, so
+    the group is made here with gloo (DeepSpeed's CPU accelerator then runs ZeRO over it) and TrainingArguments
+    is told to use it. torchrun without DeepSpeed and without a GPU needs accelerate's CPU mode (gloo, DDP).
+    """
+    several = int(os.environ.get("WORLD_SIZE", "1")) > 1
+    if torch.cuda.is_available() or not (config.deepspeed or several):
+        return {}
+    if not config.deepspeed:
+        return {"use_cpu": True}
+    if "RANK" not in os.environ:
+        with socket.socket() as probe:  # a free port for the group's rendezvous
+            probe.bind(("127.0.0.1", 0))
+            port = probe.getsockname()[1]
+        os.environ.update(RANK="0", LOCAL_RANK="0", WORLD_SIZE="1", MASTER_ADDR="127.0.0.1", MASTER_PORT=str(port))
+    os.environ["ACCELERATE_USE_DEEPSPEED"] = "true"  # as TrainingArguments does while it makes its state
+    try:
+        PartialState(backend="gloo")
+    finally:
+        del os.environ["ACCELERATE_USE_DEEPSPEED"]
+    return {"accelerator_config": {"use_configured_state": True}}
+
+
+def train(config: TrainConfig, resume: str | Path | None = "auto", callbacks=()) -> TrainResult:
+    """Train as `config` says; `resume`: see resume_point; `callbacks`: more TrainerCallbacks."""
+    args = training_arguments(config, **process_settings(config))  # first: it sets up the processes (torch.distributed / DeepSpeed)
+    output_dir = Path(config.output_dir)
+    checkpoint = resume_point(output_dir, resume)
+    model, processor = load_or_build_model(config.model)
+    prepare_for_stage(model, config.stage, config.lora)
+    failures = FailureLog(output_dir / FAILURES_FILE)
+    dataset = build_dataset(config.data, processor.sampling, failures, seed=config.training.seed)
+    if not hasattr(dataset, "__len__") and config.training.max_steps <= 0:
+        raise ConfigError("training.max_steps", "must be set (> 0) for streamed data (webdataset shards)")
+    if args.should_save:
+        output_dir.mkdir(parents=True, exist_ok=True)
+        (output_dir / CONFIG_FILE).write_text(yaml.safe_dump(config_to_dict(config), sort_keys=False))
+    if args.should_log:
+        logger.info("stage %s, trainable parameters:\n%s", config.stage, parameter_table(model))
+        if checkpoint is not None:
+            logger.info("resuming from %s", checkpoint)
+    trainer = VideoAssistTrainer(
+        model=model,
+        args=args,
+        train_dataset=dataset,
+        data_collator=VideoAssistCollator(processor, config.training.max_length),
+        processing_class=processor,
+        callbacks=[FailureReportCallback(failures.path), *callbacks],
+    )
+    output = trainer.train(resume_from_checkpoint=str(checkpoint) if checkpoint else None)
+    trainer.save_model(str(output_dir))  # every process: under ZeRO-3 the weights are gathered first
+    if args.should_log:
+        logger.info("trained %d steps (loss %.4f); model saved to %s", output.global_step, output.training_loss,
+                    output_dir)
+    return TrainResult(
+        output_dir=output_dir,
+        global_step=output.global_step,
+        resumed_from=checkpoint,
+        train_loss=output.training_loss,
+        skipped_samples=FailureLog.read(failures.path).counts,
+    )
+
+
+__all__ = ["train", "TrainResult", "VideoAssistTrainer", "training_arguments", "load_or_build_model"]

@@ -74,9 +74,14 @@ class ModelSettings:
             default = getattr(VideoAssistConfig, name)
             if default is not None and type(value) is not type(default):
                 raise ValueError(f"{name}: expected {type(default).__name__}, got {value!r}")
-        if self.sampling is not None:
-            SamplingConfig(**self.sampling)
+        self.sampling_config()
         VideoAssistConfig(**self.architecture)  # validates token_mode, projector_type, content_pool, …
+
+    def sampling_config(self) -> SamplingConfig | None:
+        """`sampling` as a SamplingConfig; giving only fps (or only num_frames) means the other is unset."""
+        if self.sampling is None:
+            return None
+        return SamplingConfig(**{"num_frames": None, "fps": None, **self.sampling})
 
 
 @dataclass
@@ -266,7 +271,8 @@ def _coerce(value, hint):
 
 
 def _type_name(hint) -> str:
-    return str(hint).replace("typing.", "").replace("NoneType", "null")
+    name = hint.__name__ if isinstance(hint, type) else str(hint)
+    return name.replace("typing.", "").replace("NoneType", "null")
 
 
 def config_to_dict(config: TrainConfig) -> dict:

@@ -22,7 +22,7 @@ from transformers import Trainer, TrainingArguments
 
 from ..data import FailureLog, VideoAssistCollator, build_dataset
 from ..inference.loading import load_model
-from ..models.videoassist import SamplingConfig, build_from_base_models
+from ..models.videoassist import build_from_base_models
 from .callbacks import FailureReportCallback
 from .checkpoint import last_complete_checkpoint, load_checkpoint_weights, save_checkpoint
 from .config import ConfigError, ModelSettings, TrainConfig, config_to_dict
@@ -93,7 +93,7 @@ def load_or_build_model(settings: ModelSettings):
     else:
         model, processor = build_from_base_models(settings.vision, settings.llm, **settings.architecture)
     if settings.sampling is not None:
-        processor.sampling = SamplingConfig(**settings.sampling)
+        processor.sampling = settings.sampling_config()
     return model, processor
 
 
@@ -116,13 +116,13 @@ def resume_point(output_dir: str | Path, resume: str | Path | None) -> Path | No
 def process_settings(config: TrainConfig) -> dict:
     """Set up the processes before TrainingArguments; → the TrainingArguments settings that go with them.
 
-    DeepSpeed started without a launcher still wants a process group: it gets a group of one. Without a GPU,
-    accelerate gives DeepSpeed no process-group backend and counts a single process however many there are, so
-    the group is made here with gloo (DeepSpeed's CPU accelerator then runs ZeRO over it) and TrainingArguments
-    is told to use it. torchrun without DeepSpeed and without a GPU needs accelerate's CPU mode (gloo, DDP).
+    Without a GPU: plain runs use accelerate's CPU mode (gloo DDP under torchrun, bf16 autocast). DeepSpeed
+    started without a launcher still wants a process group: it gets a group of one; and accelerate gives
+    DeepSpeed no process-group backend without a GPU and counts a single process however many there are, so the
+    group is made here with gloo (DeepSpeed's CPU accelerator then runs ZeRO over it) and TrainingArguments is
+    told to use it.
     """
-    several = int(os.environ.get("WORLD_SIZE", "1")) > 1
-    if torch.cuda.is_available() or not (config.deepspeed or several):
+    if torch.cuda.is_available() or torch.backends.mps.is_available():
         return {}
     if not config.deepspeed:
         return {"use_cpu": True}

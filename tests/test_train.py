@@ -94,8 +94,9 @@ def test_training_resumes_at_the_saved_step(clips, tiny_models, tmp_path):
     assert [step for step, _ in logged_losses(out / "checkpoint-6")] == [1, 2, 3, 4, 5, 6]
 
 
-def test_missing_and_corrupt_videos_are_skipped_recorded_and_reported(flawed_folder, tiny_models, tmp_path,  # noqa: F811
-                                                                       caplog):
+def test_missing_and_corrupt_videos_are_skipped_recorded_and_reported(
+    flawed_folder, tiny_models, tmp_path, caplog  # noqa: F811 (fixture)
+):
     config = recipe("pretrain", tmp_path / "run", tiny_models("valley_v1"), flawed_folder / "flawed.json",
                     f"data.0.video_root={flawed_folder / 'videos'}", num_train_epochs=1,
                     per_device_train_batch_size=2)

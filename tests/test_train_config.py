@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 
 import pytest
@@ -10,7 +11,7 @@ import yaml
 from test_train_fixtures import REPO, one_thread, tiny_models  # noqa: F401 (fixtures)
 from videoassist.cli.main import main
 from videoassist.training.config import ConfigError, load_config
-from videoassist.training.trainer import load_or_build_model, resume_point
+from videoassist.training.trainer import check_deepspeed_config, load_or_build_model, resume_point, train
 
 RECIPES = sorted((REPO / "configs").glob("*.yaml")) + sorted((REPO / "configs" / "tiny").glob("*.yaml"))
 
@@ -105,3 +106,14 @@ def test_starting_over_on_an_earlier_runs_checkpoints_is_refused(tmp_path):
         resume_point(tmp_path, None)
     with pytest.raises(ConfigError, match="not a complete training checkpoint"):
         resume_point(tmp_path, tmp_path / "checkpoint-9")
+
+
+def test_deepspeed_configs_are_checked_before_training(tmp_path):
+    for path in sorted((REPO / "scripts").glob("zero*.json")):
+        check_deepspeed_config(str(path))  # the shipped ones pass
+    unsavable = tmp_path / "zero3.json"
+    unsavable.write_text(json.dumps({"zero_optimization": {"stage": 3}}))
+    with pytest.raises(ConfigError, match="stage3_gather_16bit_weights_on_model_save: true"):
+        train(load_config(write(tmp_path, minimal(deepspeed=str(unsavable)))))
+    with pytest.raises(ConfigError, match="no such DeepSpeed config"):
+        train(load_config(write(tmp_path, minimal(deepspeed=str(tmp_path / "absent.json")))))

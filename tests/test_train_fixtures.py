@@ -62,7 +62,9 @@ def recipe(name: str, output_dir: Path, base: Path, data: Path, *extra: str, **t
 
 def weights(model) -> dict[str, torch.Tensor]:
     """Every weight under the name it has without LoRA wrapping; the adapters under their own names."""
-    return {name if LORA_MARKER in name else stored_name(name): p.detach().clone() for name, p in model.state_dict().items()}
+    return {
+        name if LORA_MARKER in name else stored_name(name): p.detach().clone() for name, p in model.state_dict().items()
+    }
 
 
 def changed(before: dict[str, torch.Tensor], after: dict[str, torch.Tensor]) -> set[str]:

@@ -36,7 +36,10 @@ class FailureReportCallback(TrainerCallback):
     def on_train_end(self, args, state, control, **kwargs):
         if state.is_world_process_zero:
             failures = self.summary()
-            logger.warning("%s%s", failures.summary(), f" (see {self.path})" if failures.total else "")
+            if failures.total:
+                logger.warning("%s (see %s)", failures.summary(), self.path)
+            else:
+                logger.info(failures.summary())
 
 
 __all__ = ["FailureReportCallback"]

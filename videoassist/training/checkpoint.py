@@ -12,19 +12,20 @@ import json
 import os
 import re
 import shutil
-import tempfile
+import uuid
 from collections.abc import Callable
 from pathlib import Path
 
 import torch
 from safetensors.torch import load_file
+from transformers.trainer import TRAINER_STATE_NAME
+from transformers.trainer_utils import PREFIX_CHECKPOINT_DIR
 from transformers.utils import CONFIG_NAME, SAFE_WEIGHTS_INDEX_NAME, SAFE_WEIGHTS_NAME
 
 from .lora import ADAPTER_DIR, LORA_MARKER, has_lora, load_adapter_weights, save_adapter
 
 PEFT_LLM_PREFIX = "language_model.base_model.model."
-TRAINER_STATE = "trainer_state.json"  # the Trainer writes it last: a checkpoint-N with it is complete
-CHECKPOINT_PATTERN = re.compile(r"^checkpoint-(\d+)$")
+CHECKPOINT_PATTERN = re.compile(rf"^{PREFIX_CHECKPOINT_DIR}-(\d+)$")
 
 
 def stored_name(name: str) -> str:
@@ -64,8 +65,9 @@ def write_atomically(folder: str | Path, write: Callable[[Path], None]) -> Path:
     """
     folder = Path(folder)
     folder.parent.mkdir(parents=True, exist_ok=True)
-    tmp = Path(tempfile.mkdtemp(prefix=f".{folder.name}.", suffix=".saving", dir=folder.parent))
+    tmp = folder.parent / f".{folder.name}.{uuid.uuid4().hex[:8]}.saving"
     try:
+        tmp.mkdir()
         write(tmp)
         if not folder.exists():
             os.rename(tmp, folder)
@@ -105,14 +107,15 @@ def load_checkpoint_weights(model, folder: str | Path) -> None:
 
 
 def last_complete_checkpoint(output_dir: str | Path) -> Path | None:
-    """The `checkpoint-N` with the highest N that was written to the end, or None."""
+    """The `checkpoint-N` with the highest N that was written to the end (the Trainer writes its state file
+    last), or None."""
     folder = Path(output_dir)
     if not folder.is_dir():
         return None
     complete = [
         (int(match.group(1)), path)
         for path in folder.iterdir()
-        if (match := CHECKPOINT_PATTERN.match(path.name)) and (path / TRAINER_STATE).is_file()
+        if (match := CHECKPOINT_PATTERN.match(path.name)) and (path / TRAINER_STATE_NAME).is_file()
     ]
     return max(complete)[1] if complete else None
 

@@ -175,14 +175,14 @@ def apply_override(raw: dict, override: str, path) -> None:
         raise ConfigError(path, f"--set {override!r}: expected KEY=VALUE, e.g. training.max_steps=10")
     *parents, last = key.split(".")
     node = raw
-    for part in parents:
-        node = node[int(part)] if isinstance(node, list) else node.setdefault(part, {})
-        if not isinstance(node, (dict, list)):
-            raise ConfigError(path, f"--set {key}: {part} is not a section")
-    if isinstance(node, list):
-        node[int(last)] = yaml.safe_load(value)
-    else:
-        node[last] = yaml.safe_load(value)
+    try:
+        for part in parents:
+            node = node[int(part)] if isinstance(node, list) else node.setdefault(part, {})
+            if not isinstance(node, (dict, list)):
+                raise ConfigError(path, f"--set {key}: {part} is not a section")
+        node[int(last) if isinstance(node, list) else last] = yaml.safe_load(value)
+    except (ValueError, IndexError) as error:  # a list index that is not a number, or past the end
+        raise ConfigError(path, f"--set {key}: no such entry ({error})") from None
 
 
 def config_from_dict(raw: dict, path="config") -> TrainConfig:
@@ -222,13 +222,14 @@ def _build(cls, values, where: str, path, extra_allowed=()):
             close = difflib.get_close_matches(str(key), known, n=1)
             hint = f" (did you mean {close[0]}?)" if close else f" (known: {', '.join(known)})"
             raise ConfigError(path, f"unknown key {prefix}{key}{hint}")
-    missing = [n for n, f in fields.items() if n not in values and f.default is f.default_factory is dataclasses.MISSING]
+    required = [n for n, f in fields.items() if f.default is f.default_factory is dataclasses.MISSING]
+    missing = [n for n in required if n not in values]
     if missing:
         raise ConfigError(path, f"missing key {prefix}{missing[0]}")
     checked = {}
     for key, value in values.items():
-        if dataclasses.is_dataclass(value) or (isinstance(value, list) and value and dataclasses.is_dataclass(value[0])):
-            checked[key] = value  # built already
+        if dataclasses.is_dataclass(value) or (isinstance(value, list) and any(map(dataclasses.is_dataclass, value))):
+            checked[key] = value  # a section built already
             continue
         try:
             checked[key] = _coerce(value, hints[key])

@@ -9,6 +9,7 @@ processes with the `deepspeed` or `torchrun` launcher (scripts/pretrain.sh, scri
 
 from __future__ import annotations
 
+import json
 import logging
 import os
 import socket
@@ -18,7 +19,8 @@ from pathlib import Path
 import torch
 import yaml
 from accelerate import PartialState
-from transformers import Trainer, TrainingArguments
+from transformers import Trainer, TrainingArguments, set_seed
+from transformers.trainer import TRAINER_STATE_NAME
 
 from ..data import FailureLog, VideoAssistCollator, build_dataset
 from ..inference.loading import load_model
@@ -108,9 +110,23 @@ def resume_point(output_dir: str | Path, resume: str | Path | None) -> Path | No
             raise ConfigError(output_dir, f"holds checkpoints of an earlier run ({last.name}): resume it, or choose "
                                           "another output_dir")
         return None
-    if not (Path(resume) / "trainer_state.json").is_file():
-        raise ConfigError(resume, "is not a complete training checkpoint (no trainer_state.json)")
+    if not (Path(resume) / TRAINER_STATE_NAME).is_file():
+        raise ConfigError(resume, f"is not a complete training checkpoint (no {TRAINER_STATE_NAME})")
     return Path(resume)
+
+
+def check_deepspeed_config(path: str) -> None:
+    """Fail before training, not at the first save: the file must be JSON, and ZeRO-3 must gather the weights to
+    save them (our checkpoints hold real weights, not DeepSpeed shards)."""
+    try:
+        settings = json.loads(Path(path).read_text())
+    except FileNotFoundError:
+        raise ConfigError(path, "no such DeepSpeed config") from None
+    except (OSError, json.JSONDecodeError) as error:
+        raise ConfigError(path, f"cannot be read as JSON ({error})") from None
+    zero = settings.get("zero_optimization", {})
+    if zero.get("stage") == 3 and zero.get("stage3_gather_16bit_weights_on_model_save") is not True:
+        raise ConfigError(path, "ZeRO-3 needs zero_optimization.stage3_gather_16bit_weights_on_model_save: true")
 
 
 def process_settings(config: TrainConfig) -> dict:
@@ -141,15 +157,18 @@ def process_settings(config: TrainConfig) -> dict:
 
 def train(config: TrainConfig, resume: str | Path | None = "auto", callbacks=()) -> TrainResult:
     """Train as `config` says; `resume`: see resume_point; `callbacks`: more TrainerCallbacks."""
-    args = training_arguments(config, **process_settings(config))  # first: it sets up the processes (torch.distributed / DeepSpeed)
+    if config.deepspeed:
+        check_deepspeed_config(config.deepspeed)
+    args = training_arguments(config, **process_settings(config))  # first: it sets up the processes
     output_dir = Path(config.output_dir)
     checkpoint = resume_point(output_dir, resume)
+    set_seed(config.training.seed)  # new modules and LoRA adapters start the same in every process and every run
     model, processor = load_or_build_model(config.model)
     prepare_for_stage(model, config.stage, config.lora)
     failures = FailureLog(output_dir / FAILURES_FILE)
     dataset = build_dataset(config.data, processor.sampling, failures, seed=config.training.seed)
     if not hasattr(dataset, "__len__") and config.training.max_steps <= 0:
-        raise ConfigError("training.max_steps", "must be set (> 0) for streamed data (webdataset shards)")
+        raise ConfigError(config.data[0].path, "is streamed (webdataset shards): set training.max_steps")
     if args.should_save:
         output_dir.mkdir(parents=True, exist_ok=True)
         (output_dir / CONFIG_FILE).write_text(yaml.safe_dump(config_to_dict(config), sort_keys=False))

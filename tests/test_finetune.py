@@ -50,6 +50,9 @@ def test_data_given_as_a_valley_json_or_a_captions_file(clips, tmp_path):
     folder = clip_folder(clips, tmp_path / "clips", count=2)
     spec = prepare_data(folder / "captions.csv", tmp_path / "out")
     assert spec.video_root == str(folder) and len(json.loads(open(spec.path).read())) == 2
+    (folder / "captions.csv").rename(folder / "my_clips.csv")  # a folder's only captions file, by any name
+    spec = prepare_data(folder, tmp_path / "out2")
+    assert spec.video_root == str(folder) and len(json.loads(open(spec.path).read())) == 2
 
 
 @pytest.mark.parametrize("make, problem", [(lambda d: d, "has no captions.csv or captions.jsonl"),

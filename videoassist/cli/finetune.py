@@ -1,8 +1,8 @@
 """`videoassist finetune --data DIR|FILE --output DIR`: your clips → a LoRA fine-tuned checkpoint.
 
-DATA is a folder of clips with captions.csv (video,caption) or captions.jsonl, a captions .csv/.jsonl file, or a
-Valley JSON file. The result loads with `videoassist ask --model OUTPUT`. Running it again with the same
---output continues from its last checkpoint.
+DATA is a folder of clips with captions.csv (video,caption) or captions.jsonl (or its only .csv/.jsonl file),
+such a captions file, or a Valley JSON file. The result loads with `videoassist ask --model OUTPUT`. Running it
+again with the same --output continues from its last checkpoint.
 """
 
 import argparse

@@ -28,10 +28,7 @@ def prepare_data(data: str | Path, output_dir: str | Path) -> DataSpec:
 
     data = Path(data)
     if data.is_dir():
-        captions = next((data / name for name in CAPTION_FILES if (data / name).is_file()), None)
-        if captions is None:
-            raise DataError(data, f"has no {' or '.join(CAPTION_FILES)} (video,caption per clip)")
-        folder = data
+        captions, folder = caption_file(data), data
     elif data.suffix.lower() == ".json":
         return DataSpec(str(data))
     elif data.suffix.lower() in (".csv", ".jsonl"):
@@ -43,6 +40,18 @@ def prepare_data(data: str | Path, output_dir: str | Path) -> DataSpec:
     imported = Path(output_dir) / IMPORTED_DATA
     import_clips.run(argparse.Namespace(folder=folder, captions=captions, out=imported, prompt_lang="auto"))
     return DataSpec(str(imported), video_root=str(folder))
+
+
+def caption_file(folder: Path) -> Path:
+    """captions.csv, else captions.jsonl, else the folder's only .csv or .jsonl file."""
+    named = [folder / name for name in CAPTION_FILES if (folder / name).is_file()]
+    found = named[:1] or sorted([*folder.glob("*.csv"), *folder.glob("*.jsonl")])
+    if not found:
+        raise DataError(folder, f"has no {' or '.join(CAPTION_FILES)} (video,caption per clip)")
+    if len(found) > 1:
+        names = ", ".join(p.name for p in found)
+        raise DataError(folder, f"has several caption files ({names}): name one with --data FILE")
+    return found[0]
 
 
 def finetune_config(

@@ -1,0 +1,114 @@
+"""`python -m videoassist.demo STEP`: the demo model's stage 0 (its vision tower), step by step, resumable.
+
+    data    make the training world and the check world (python -m data_tools synth), cache the training frames
+    vision  pre-train the vision tower with its probes (resumes from <work>/vision/checkpoint)
+    check   score the tower's probes on the check world, decoded from MP4 (writes <work>/vision/check.json)
+
+Everything lives under --work (default outputs/demo); the settings come from --config (configs/demo/vision.yaml),
+`--set train.steps=10` overrides one of them (the value is YAML).
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import sys
+from pathlib import Path
+
+import yaml
+
+from ..errors import VideoAssistError
+from .settings import VisionSettings, load_settings
+
+DEFAULT_CONFIG = Path("configs/demo/vision.yaml")
+
+
+def _paths(work: Path, run: Path | None = None) -> dict[str, Path]:
+    return {"world_train": work / "world_train", "world_check": work / "world_check",
+            "cache": work / "cache_train", "run": run or work / "vision"}
+
+
+def _make_world(out: Path, n: int, seed: int, workers: int) -> None:
+    from data_tools.synth.generate import SynthConfig, generate
+
+    if (out / "manifest.json").is_file():
+        print(f"{out}: already made")
+        return
+    # The synth command writes its JSON files at the end: an interrupted world is made again from the start.
+    generate(SynthConfig(out=out, n=n, seed=seed, workers=workers, overwrite=True))
+
+
+def step_data(settings: VisionSettings, work: Path) -> int:
+    from .frame_cache import build_cache
+
+    paths, data = _paths(work), settings.data
+    _make_world(paths["world_train"], data.train_n, data.train_seed, data.workers)
+    _make_world(paths["world_check"], data.check_n, data.check_seed, data.workers)
+    written = build_cache(paths["world_train"], paths["cache"], settings.frames, splits=("train", "val"))
+    print(f"{paths['cache']}: {written} clips cached now")
+    return 0
+
+
+def step_vision(settings: VisionSettings, work: Path, run: Path | None) -> int:
+    from .pretrain import train_vision
+
+    paths = _paths(work, run)
+    done = train_vision(paths["world_train"], paths["cache"], paths["run"], settings)
+    return 0 if done else 3
+
+
+def step_check(settings: VisionSettings, work: Path, run: Path | None, splits: tuple[str, ...]) -> int:
+    from .check import check_tower
+
+    paths = _paths(work, run)
+    result = paths["run"]
+    report = {
+        name: check_tower(result, paths["world_check"], group, settings.frames.num_frames)
+        for name, group in (("held_out", splits), ("compositional", ("compositional",)))
+    }
+    output = result / "check.json"
+    partial = output.with_name(output.name + ".partial")
+    partial.write_text(json.dumps(report, indent=2, ensure_ascii=False) + "\n")
+    os.replace(partial, output)
+    for name, part in report.items():
+        print(f"== {name}: {part['clips']} clips, {part['frames']} frames")
+        print("   frames: " + ", ".join(f"{k} {v}" for k, v in part["frame_metrics"].items()))
+        for source in ("global_tokens", "cells"):
+            print(f"   questions from {source}: " + ", ".join(
+                f"{k} {v['accuracy']:.3f} (n={v['n']})" for k, v in part[f"questions_from_{source}"].items()
+                if "/" not in k))
+    print(f"wrote {output}")
+    return 0
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="python -m videoassist.demo", description=__doc__.split("\n")[0])
+    parser.add_argument("step", choices=("data", "vision", "check"))
+    parser.add_argument("--config", type=Path, default=DEFAULT_CONFIG)
+    parser.add_argument("--work", type=Path, default=Path("outputs/demo"))
+    parser.add_argument("--set", action="append", default=[], metavar="KEY=VALUE", help="override a setting")
+    parser.add_argument("--run", type=Path, default=None, help="the stage-0 run folder (default <work>/vision)")
+    parser.add_argument("--splits", default="train,val,test", help="check: splits of the check world to score")
+    args = parser.parse_args(argv)
+    try:
+        overrides = {}
+        for item in args.set:
+            key, sep, value = item.partition("=")
+            if not sep:
+                parser.error(f"--set takes KEY=VALUE, got {item!r}")
+            overrides[key] = yaml.safe_load(value)
+        settings = load_settings(args.config if args.config.is_file() or args.config != DEFAULT_CONFIG else None,
+                                 overrides)
+        if args.step == "data":
+            return step_data(settings, args.work)
+        if args.step == "vision":
+            return step_vision(settings, args.work, args.run)
+        return step_check(settings, args.work, args.run, tuple(args.splits.split(",")))
+    except VideoAssistError as error:
+        print(f"error: {error}", file=sys.stderr)
+        return 1
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,81 @@
+"""Stage-0 checkpoints: tower, probes, optimizer and step in one folder that is replaced atomically.
+
+Layout of `<run>/checkpoint/`:
+    tower/                 the vision model (save_pretrained) and its image processor
+    probes.safetensors     the linear probes
+    optimizer.safetensors  AdamW's moments and step counts; optimizer.json its param groups
+    state.json             the step reached, elapsed seconds, the settings
+safetensors and JSON only: a checkpoint is never unpickled. A new checkpoint is written to `checkpoint.partial`,
+then swapped in, so an interrupted write leaves the previous checkpoint intact.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+from pathlib import Path
+
+import torch
+from safetensors.torch import load_file, save_file
+from transformers import PreTrainedModel
+
+from ..errors import ModelError
+from ..models.videoassist.base_models import load_vision_model
+
+CHECKPOINT = "checkpoint"
+
+
+def save_tower(folder: Path, tower: PreTrainedModel, processor, probes: torch.nn.Module) -> None:
+    tower.save_pretrained(folder / "tower")
+    processor.save_pretrained(folder / "tower")
+    save_file({k: v.contiguous() for k, v in probes.state_dict().items()}, str(folder / "probes.safetensors"))
+
+
+def _optimizer_tensors(optimizer: torch.optim.Optimizer) -> tuple[dict[str, torch.Tensor], list[dict]]:
+    state = optimizer.state_dict()
+    tensors = {f"{index}.{name}": value.contiguous() for index, slots in state["state"].items()
+               for name, value in slots.items()}
+    return tensors, state["param_groups"]
+
+
+def save_checkpoint(run: Path, tower, processor, probes, optimizer, state: dict) -> None:
+    final, partial = run / CHECKPOINT, run / f"{CHECKPOINT}.partial"
+    shutil.rmtree(partial, ignore_errors=True)
+    partial.mkdir(parents=True)
+    save_tower(partial, tower, processor, probes)
+    tensors, groups = _optimizer_tensors(optimizer)
+    save_file(tensors, str(partial / "optimizer.safetensors"))
+    (partial / "optimizer.json").write_text(json.dumps(groups))
+    (partial / "state.json").write_text(json.dumps(state, indent=2))
+    old = run / f"{CHECKPOINT}.old"
+    shutil.rmtree(old, ignore_errors=True)
+    if final.exists():
+        os.replace(final, old)
+    os.replace(partial, final)
+    shutil.rmtree(old, ignore_errors=True)
+
+
+def find_checkpoint(run: Path) -> Path | None:
+    """The checkpoint to resume from; `checkpoint.old` when a swap was interrupted between its two renames."""
+    for name in (CHECKPOINT, f"{CHECKPOINT}.old"):
+        if (run / name / "state.json").is_file():
+            return run / name
+    return None
+
+
+def load_checkpoint(folder: Path) -> tuple[PreTrainedModel, dict]:
+    """The tower of a checkpoint folder, and {"probes": state dict, "optimizer": state dict, **state.json}."""
+    try:
+        tower = load_vision_model(str(folder / "tower"))
+        probes = load_file(str(folder / "probes.safetensors"))
+        slots: dict[int, dict[str, torch.Tensor]] = {}
+        for key, value in load_file(str(folder / "optimizer.safetensors")).items():
+            index, name = key.split(".", 1)
+            slots.setdefault(int(index), {})[name] = value
+        groups = json.loads((folder / "optimizer.json").read_text())
+        state = json.loads((folder / "state.json").read_text())
+    except (OSError, ValueError, KeyError, RuntimeError) as error:
+        raise ModelError(f"{folder}: cannot resume from this checkpoint ({error}); delete it to start again") \
+            from error
+    return tower, {"probes": probes, "optimizer": {"state": slots, "param_groups": groups}, **state}

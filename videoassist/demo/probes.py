@@ -1,6 +1,7 @@
 """Linear probes on the vision tower's selected hidden state: the dense, object-centric supervision of stage 0.
 
-On every patch token (a cell of the grid):  shape (none + 4), colour (none + 6), the centre's offset in the cell.
+On every patch token (a cell of the grid):  shape (none + 4), colour (none + 6), the pair (none + 24: shape and
+                                            colour bound in one class), the centre's offset in the cell.
 On the global (CLS) token (the frame):      for each of the 24 (shape, colour) pairs, visible or not, and (x, y).
 They are linear so that what they read is linearly in the features, where a projector will find it; they are
 dropped after stage 0 (the VideoAssist model never sees them).
@@ -23,6 +24,7 @@ class ProbeOutputs:
     cell_shape: torch.Tensor    # [B, P, 1 + shapes] logits
     cell_colour: torch.Tensor   # [B, P, 1 + colours] logits
     cell_offset: torch.Tensor   # [B, P, 2], 0..1 after the sigmoid
+    cell_pair: torch.Tensor     # [B, P, 1 + pairs] logits
     pair_visible: torch.Tensor  # [B, 24] logits
     pair_xy: torch.Tensor       # [B, 24, 2], fractions of the frame
 
@@ -33,6 +35,7 @@ class Probes(nn.Module):
         self.cell_shape = nn.Linear(width, 1 + len(SHAPE_KEYS))
         self.cell_colour = nn.Linear(width, 1 + len(COLOUR_KEYS))
         self.cell_offset = nn.Linear(width, 2)
+        self.cell_pair = nn.Linear(width, 1 + NUM_PAIRS)
         self.pair_visible = nn.Linear(width, NUM_PAIRS)
         self.pair_xy = nn.Linear(width, 2 * NUM_PAIRS)
 
@@ -41,6 +44,7 @@ class Probes(nn.Module):
             cell_shape=self.cell_shape(patch_tokens),
             cell_colour=self.cell_colour(patch_tokens),
             cell_offset=self.cell_offset(patch_tokens).sigmoid(),
+            cell_pair=self.cell_pair(patch_tokens),
             pair_visible=self.pair_visible(global_tokens),
             pair_xy=self.pair_xy(global_tokens).view(-1, NUM_PAIRS, 2),
         )
@@ -64,6 +68,7 @@ def probe_losses(out: ProbeOutputs, cells: CellTargets, tables: torch.Tensor, we
         "cell_shape": cell_ce(out.cell_shape, cells.shape),
         "cell_colour": cell_ce(out.cell_colour, cells.colour),
         "cell_offset": (offset_l1 * occupied).sum() / occupied.sum().clamp(min=1.0),
+        "cell_pair": cell_ce(out.cell_pair, cells.pair),
         "pair_visible": F.binary_cross_entropy_with_logits(out.pair_visible, visible),
         "pair_position": (xy_l1 * visible).sum() / visible.sum().clamp(min=1.0),
     }
@@ -86,6 +91,7 @@ def frame_metrics(out: ProbeOutputs, cells: CellTargets, tables: torch.Tensor, i
         "cell_shape_acc": (shape_pred == cells.shape)[occupied].float().mean().item(),
         "cell_colour_acc": (colour_pred == cells.colour)[occupied].float().mean().item(),
         "cell_both_acc": ((shape_pred == cells.shape) & (colour_pred == cells.colour))[occupied].float().mean().item(),
+        "cell_pair_acc": (out.cell_pair.argmax(-1) == cells.pair)[occupied].float().mean().item(),
         "empty_cell_acc": (shape_pred == 0)[~occupied].float().mean().item(),
         "cell_count_acc": (found == object_count).float().mean().item(),
         "pair_visible_acc": (pred_visible == visible).float().mean().item(),

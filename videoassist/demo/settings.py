@@ -89,6 +89,8 @@ class LossWeights:
     cell_shape: float = 1.0
     cell_colour: float = 1.0
     cell_offset: float = 1.0
+    cell_pair: float = 0.0       # the bound pair per cell: pair-specific features make the pair probes on the
+                                 # global token (for a conv net, the mean of the cells) linear
     none_weight: float = 0.2     # weight of empty cells in the cell losses (objects sit in ~2 of 64 cells)
     pair_visible: float = 1.0
     pair_position: float = 2.0

@@ -6,8 +6,8 @@ as fractions of the frame's width and height (so they hold in any resized copy o
 the tower included). A pair is shown by at most one object (the world never repeats a pair in a clip).
 
 The per-cell targets of the patch grid are derived from the pair table when a batch is made, after augmentation
-has moved the objects: each cell gets the shape and the colour of the object whose centre lies in it (0 = none)
-and the centre's offset inside the cell.
+has moved the objects: each cell gets the shape and the colour of the object whose centre lies in it (0 = none),
+the two as one (shape, colour) pair class, and the centre's offset inside the cell.
 """
 
 from __future__ import annotations
@@ -50,6 +50,7 @@ class CellTargets:
     shape: torch.Tensor    # long [B, G*G], 0 = none, else 1 + index in SHAPE_KEYS
     colour: torch.Tensor   # long [B, G*G], 0 = none, else 1 + index in COLOUR_KEYS
     offset: torch.Tensor   # float [B, G*G, 2], the centre inside its cell, 0..1 (meaningful where shape > 0)
+    pair: torch.Tensor     # long [B, G*G], 0 = none, else 1 + index in ALL_PAIRS (shape and colour bound)
 
 
 def cell_targets(tables: torch.Tensor, grid: int) -> CellTargets:
@@ -64,7 +65,7 @@ def cell_targets(tables: torch.Tensor, grid: int) -> CellTargets:
     visible = tables[..., VISIBLE] > 0.5
     b, k = visible.nonzero(as_tuple=True)
     if b.numel() == 0:
-        return CellTargets(shape, colour, offset)
+        return CellTargets(shape, colour, offset, torch.zeros_like(shape))
     scaled = tables[b, k][:, [X, Y]].clamp(0.0, 1.0 - 1e-6) * grid
     cell_xy = scaled.floor()
     cell = (cell_xy[:, 1] * grid + cell_xy[:, 0]).long()
@@ -76,4 +77,6 @@ def cell_targets(tables: torch.Tensor, grid: int) -> CellTargets:
     shape[b, cell] = PAIR_SHAPE[k]
     colour[b, cell] = PAIR_COLOUR[k]
     offset[b, cell] = scaled - cell_xy
-    return CellTargets(shape, colour, offset)
+    pair = torch.zeros_like(shape)
+    pair[b, cell] = k + 1
+    return CellTargets(shape, colour, offset, pair)

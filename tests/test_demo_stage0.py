@@ -137,7 +137,8 @@ def test_scene_reader_answers_every_question_from_perfect_probes(world):
     """Given exact probes (the pair tables, or the cell targets, of the 8 sampled frames), the probe-only answers
     score 100% on the world's eval questions: the reader's logic (and its use of the scorer) is right; errors in a
     real check are the tower's."""
-    questions = [q for split in ("train", "val", "test") for q in json.loads((world / f"eval_{split}.json").read_text())]
+    questions = [q for split in ("train", "val", "test")
+                 for q in json.loads((world / f"eval_{split}.json").read_text())]
     by_clip = {}
     for q in questions:
         by_clip.setdefault(q["v_id"], []).append(q)

@@ -114,13 +114,14 @@ def check_tower(result: Path, world: Path, splits: tuple[str, ...], num_frames: 
             for source, scene in scenes.items():
                 ok = score_answer(answer(scene, qtype, turns[0]["value"], lang), turns[1]["value"], qtype)
                 tallies[source].add(("overall", qtype, lang, f"{qtype}/{lang}"), ok)
-    merged = ProbeOutputs(*(torch.cat([getattr(o, f) for o in outputs]) for f in ProbeOutputs.__dataclass_fields__))
+    fields = ProbeOutputs.__dataclass_fields__
+    merged = ProbeOutputs(*(torch.cat([getattr(o, name) for o in outputs]) for name in fields))
     all_tables = torch.cat(tables)
     image_size = trained.processor.size["height"]
     return {
         "world": str(world), "splits": list(splits), "clips": len(records), "frames": int(all_tables.shape[0]),
-        "frame_metrics": {k: round(v, 4) for k, v in
-                          frame_metrics(merged, cell_targets(all_tables, trained.grid), all_tables, image_size).items()},
+        "frame_metrics": {k: round(v, 4) for k, v in frame_metrics(
+            merged, cell_targets(all_tables, trained.grid), all_tables, image_size).items()},
         "questions_from_global_tokens": tallies["global"].accuracy(),
         "questions_from_cells": tallies["cells"].accuracy(),
     }

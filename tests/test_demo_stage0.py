@@ -200,3 +200,20 @@ def test_tiny_resnet_tower_trains_and_is_checked_on_mp4_clips(world, cache, tmp_
         assert 0 <= report[source]["overall"]["accuracy"] <= 1
     assert set(report["frame_metrics"]) >= {"cell_shape_acc", "cell_colour_acc", "pair_visible_acc",
                                             "pair_xy_error_px"}
+
+
+def test_teacher_forced_counts_only_answer_tokens_and_every_question(world):
+    from videoassist.demo.teacher_forced import answer_positions, teacher_forced_accuracy
+    from videoassist.testing import build_tiny_model
+
+    model, processor = build_tiny_model("valley_v1")
+    records = json.loads((world / "eval_val.json").read_text())[:6]
+    conversation = [{"role": "user", "content": "<video>\nWhat colour is the circle?"},
+                    {"role": "assistant", "content": "red"}]
+    ids, labels, _ = processor.encode_conversation(conversation, 8, False)
+    shifted = torch.tensor(labels[1:])
+    answer = [processor.tokenizer.decode([int(ids[1:][i])]) for i in answer_positions(shifted, processor.tokenizer)]
+    assert "".join(answer).strip() == "red"
+    report = teacher_forced_accuracy(model.eval(), processor, records, world, progress=False)
+    assert report["overall"]["n"] == len(records)
+    assert sum(v["n"] for k, v in report.items() if k in ("en", "zh")) == len(records)

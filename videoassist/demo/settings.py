@@ -2,8 +2,8 @@
 
     data:    {train_seed: 101, train_n: 4000, ...}          # the synthetic worlds stage 0 trains and is checked on
     frames:  {num_frames: 8, image_size: 128}               # what the cache holds: frames as inference samples them
-    tower:   {patch_size: 16, width: 192, layers: 6, ...}   # a tiny CLIP ViT (transformers' CLIPVisionModel)
-    train:   {steps: 3000, batch_size: 64, lr: 1.0e-3, ...} # AdamW + cosine on single frames
+    tower:   {kind: resnet, hidden_sizes: [48, 96, 192], ...}  # a tiny ResNetModel or CLIPVisionModel
+    train:   {steps: 1200, batch_size: 64, lr: 1.0e-3, ...} # AdamW + cosine on single frames
     augment: {scale: [0.8, 1.2], ...}                       # so the tower does not learn one renderer's habits
 
 Every field has a default; a key the dataclass does not know is a one-line error naming the file.

@@ -35,7 +35,7 @@ from data_tools.synth.world import Clip, WorldSettings, sample_clip
 from data_tools.synth.writer import EncoderSettings, write_mp4
 from videoassist.errors import DataError
 
-GENERATOR_VERSION = "1"
+GENERATOR_VERSION = "2"
 SPLITS = ("train", "val", "test", "compositional")
 SOURCE = "synth"  # the sub-folder of the video root, and the "source" of instruction records
 VIDEO_TOKEN = "<video>"

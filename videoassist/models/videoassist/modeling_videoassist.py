@@ -47,7 +47,7 @@ class VideoAssistCausalLMOutput(ModelOutput):
 
     loss: torch.FloatTensor | None = None
     logits: torch.FloatTensor | None = None
-    past_key_values: Cache | None = None
+    cache: Cache | None = None
     hidden_states: tuple[torch.FloatTensor, ...] | None = None
     attentions: tuple[torch.FloatTensor, ...] | None = None
 
@@ -58,7 +58,6 @@ class VideoAssistPreTrainedModel(PreTrainedModel):
     base_model_prefix = ""
     supports_gradient_checkpointing = True
     _supports_sdpa = True
-    _skip_keys_device_placement = ["past_key_values"]
 
     @torch.no_grad()
     def _init_weights(self, module):
@@ -183,7 +182,7 @@ class VideoAssistForCausalLM(VideoAssistPreTrainedModel, GenerationMixin):
         input_ids: torch.LongTensor | None = None,
         attention_mask: torch.Tensor | None = None,
         position_ids: torch.LongTensor | None = None,
-        past_key_values: Cache | None = None,
+        cache: Cache | None = None,
         inputs_embeds: torch.FloatTensor | None = None,
         labels: torch.LongTensor | None = None,
         pixel_values: torch.FloatTensor | None = None,
@@ -217,7 +216,7 @@ class VideoAssistForCausalLM(VideoAssistPreTrainedModel, GenerationMixin):
             inputs_embeds=inputs_embeds,
             attention_mask=attention_mask,
             position_ids=position_ids,
-            past_key_values=past_key_values,
+            cache=cache,
             use_cache=use_cache,
             logits_to_keep=logits_to_keep,
             **kwargs,
@@ -233,7 +232,7 @@ class VideoAssistForCausalLM(VideoAssistPreTrainedModel, GenerationMixin):
         return VideoAssistCausalLMOutput(
             loss=loss,
             logits=outputs.logits,
-            past_key_values=outputs.past_key_values,
+            cache=outputs.cache,
             hidden_states=outputs.hidden_states,
             attentions=outputs.attentions,
         )
@@ -241,7 +240,7 @@ class VideoAssistForCausalLM(VideoAssistPreTrainedModel, GenerationMixin):
     def prepare_inputs_for_generation(
         self,
         input_ids: torch.LongTensor,
-        past_key_values: Cache | None = None,
+        cache: Cache | None = None,
         attention_mask: torch.Tensor | None = None,
         inputs_embeds: torch.FloatTensor | None = None,
         is_first_iteration: bool | None = False,
@@ -249,13 +248,13 @@ class VideoAssistForCausalLM(VideoAssistPreTrainedModel, GenerationMixin):
     ):
         model_inputs = super().prepare_inputs_for_generation(
             input_ids,
-            past_key_values=past_key_values,
+            cache=cache,
             attention_mask=attention_mask,
             inputs_embeds=inputs_embeds,
             is_first_iteration=is_first_iteration,
             **kwargs,
         )
-        if not is_first_iteration and model_inputs.get("past_key_values") is not None:
+        if not is_first_iteration and model_inputs.get("cache") is not None:
             for key in VIDEO_INPUTS:  # the visual tokens are in the cache already
                 model_inputs.pop(key, None)
         return model_inputs

@@ -7,6 +7,7 @@ band that marks "up", so a test can tell which frame it got and whether it is up
 from __future__ import annotations
 
 import importlib.util
+import sys
 from collections.abc import Callable
 from fractions import Fraction
 from pathlib import Path
@@ -20,6 +21,15 @@ HAS_DECORD = importlib.util.find_spec("decord") is not None
 AUTO_BACKEND = "decord" if HAS_DECORD else "pyav"
 requires_decord = pytest.mark.skipif(not HAS_DECORD, reason="decord is not installed")
 BOTH_BACKENDS = [pytest.param("decord", marks=requires_decord), "pyav"]  # for parametrize
+
+@pytest.fixture(autouse=True)
+def _keep_main_module():
+    """Streamlit's AppTest leaves its script as sys.modules["__main__"]; a process spawned later (the synth
+    generator's workers) would run that script on start-up. Put the real one back after every test."""
+    main = sys.modules["__main__"]
+    yield
+    sys.modules["__main__"] = main
+
 
 WIDTH, HEIGHT = 128, 96
 FPS = 24

@@ -20,6 +20,7 @@ import json
 import multiprocessing
 import os
 from collections.abc import Iterator
+from concurrent.futures import ProcessPoolExecutor
 from contextlib import ExitStack, contextmanager
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
@@ -148,9 +149,11 @@ def _results(config: SynthConfig, jobs: list[tuple[SynthConfig, int, str]]) -> I
     if config.workers == 1 or len(jobs) == 1:
         yield from map(_clip_job, jobs)
         return
-    # spawn, not fork: the caller may hold threads (torch, tqdm) that a forked child would inherit broken.
-    with multiprocessing.get_context("spawn").Pool(min(config.workers, len(jobs))) as pool:
-        yield from pool.imap(_clip_job, jobs, chunksize=4)
+    # spawn, not fork: the caller may hold threads (torch, tqdm) that a forked child would inherit broken. An
+    # executor, not a Pool: a worker that dies raises BrokenProcessPool here instead of hanging the run.
+    workers = min(config.workers, len(jobs))
+    with ProcessPoolExecutor(workers, mp_context=multiprocessing.get_context("spawn")) as executor:
+        yield from executor.map(_clip_job, jobs, chunksize=4)
 
 
 def _json(value) -> str:

@@ -120,32 +120,37 @@ def unique_id(wanted: str | None, video: str, taken: set[str]) -> str:
     return name
 
 
-def run(args: argparse.Namespace) -> int:
+def import_clips(folder: Path, captions: Path, out: Path, prompt_lang: str = "auto") -> int:
+    """Write the Valley JSON `out` for the clips in `folder` that `captions` lists; → 0, or 1 if rows were skipped."""
     from videoassist.errors import DataError
 
-    if not args.folder.is_dir():
-        raise DataError(args.folder, "is not a folder")
+    if not folder.is_dir():
+        raise DataError(folder, "is not a folder")
     records, taken, skipped = [], set(), 0
-    for where, row in read_rows(args.captions):
+    for where, row in read_rows(captions):
         try:
-            record = make_record(row, args.folder, args.prompt_lang)
+            record = make_record(row, folder, prompt_lang)
         except FileNotFoundError as missing:
             skipped += 1
-            print(f"import-clips: skipped {missing.args[0]}: no such file ({args.captions} {where})",
+            print(f"import-clips: skipped {missing.args[0]}: no such file ({captions} {where})",
                   file=sys.stderr)
             continue
         except ValueError as error:
             skipped += 1
-            print(f"import-clips: skipped {args.captions} {where}: {error}", file=sys.stderr)
+            print(f"import-clips: skipped {captions} {where}: {error}", file=sys.stderr)
             continue
         records.append({"id": unique_id(row.get("id"), record["video"], taken), **record})
     if not records:
-        raise DataError(args.captions, f"no usable clips ({skipped} rows skipped); nothing written")
-    args.out.parent.mkdir(parents=True, exist_ok=True)
-    temporary = args.out.with_name(args.out.name + ".partial")
+        raise DataError(captions, f"no usable clips ({skipped} rows skipped); nothing written")
+    out.parent.mkdir(parents=True, exist_ok=True)
+    temporary = out.with_name(out.name + ".partial")
     temporary.write_text("[\n" + ",\n".join(json.dumps(r, ensure_ascii=False) for r in records) + "\n]\n",
                          encoding="utf-8")
-    os.replace(temporary, args.out)
-    print(f"wrote {len(records)} records to {args.out} (video root: {args.folder})"
+    os.replace(temporary, out)
+    print(f"wrote {len(records)} records to {out} (video root: {folder})"
           + (f"; skipped {skipped} rows" if skipped else ""))
     return 1 if skipped else 0
+
+
+def run(args: argparse.Namespace) -> int:
+    return import_clips(args.folder, args.captions, args.out, args.prompt_lang)

@@ -10,7 +10,8 @@ import yaml
 
 from test_train_fixtures import REPO, one_thread, tiny_models  # noqa: F401 (fixtures)
 from videoassist.cli.main import main
-from videoassist.training.config import ConfigError, load_config
+from videoassist.errors import ConfigError
+from videoassist.training.config import load_config
 from videoassist.training.trainer import check_deepspeed_config, load_or_build_model, resume_point, train
 
 RECIPES = sorted((REPO / "configs").glob("*.yaml")) + sorted((REPO / "configs" / "tiny").glob("*.yaml"))

@@ -5,22 +5,25 @@ class VideoAssistError(Exception):
     """Base class of every error videoassist raises on purpose; the CLI prints it as one line, no traceback."""
 
 
-class VideoError(VideoAssistError):
+class FileProblem(VideoAssistError):
+    """A problem with one file or folder: the message is "PATH: PROBLEM"."""
+
+    def __init__(self, path, problem: str):
+        self.path = str(path)
+        self.problem = problem
+        super().__init__(f"{self.path}: {problem}")
+
+
+class VideoError(FileProblem):
     """A video (or image) file that cannot be used: missing, empty, not a video, corrupt, too long, too large."""
 
-    def __init__(self, path, problem: str):
-        self.path = str(path)
-        self.problem = problem
-        super().__init__(f"{self.path}: {problem}")
 
-
-class DataError(VideoAssistError):
+class DataError(FileProblem):
     """A dataset file (JSON, CSV, JSONL, shard) that cannot be read."""
 
-    def __init__(self, path, problem: str):
-        self.path = str(path)
-        self.problem = problem
-        super().__init__(f"{self.path}: {problem}")
+
+class ConfigError(FileProblem):
+    """A training config or settings file (or a folder or DeepSpeed file it names) that cannot be used."""
 
 
 class ModelError(VideoAssistError):

@@ -17,12 +17,7 @@ from pathlib import Path
 
 import yaml
 
-from ..errors import VideoAssistError
-
-
-class SettingsError(VideoAssistError):
-    def __init__(self, path, problem: str):
-        super().__init__(f"{path}: {problem}")
+from ..errors import ConfigError
 
 
 @dataclass(frozen=True)
@@ -128,11 +123,11 @@ class VisionSettings:
 
 def _build(cls, values, path: Path, where: str):
     if not isinstance(values, dict):
-        raise SettingsError(path, f"{where or 'the file'} must be a mapping, got {type(values).__name__}")
+        raise ConfigError(path, f"{where or 'the file'} must be a mapping, got {type(values).__name__}")
     known = {f.name: f for f in dataclasses.fields(cls)}
     unknown = sorted(set(values) - set(known))
     if unknown:
-        raise SettingsError(path, f"unknown key {where + '.' if where else ''}{unknown[0]} "
+        raise ConfigError(path, f"unknown key {where + '.' if where else ''}{unknown[0]} "
                                   f"(known: {', '.join(known)})")
     kwargs = {}
     for name, value in values.items():
@@ -154,7 +149,7 @@ def load_settings(path: str | Path | None, overrides: dict | None = None) -> Vis
         try:
             values = yaml.safe_load(path.read_text()) or {}
         except (OSError, yaml.YAMLError) as error:
-            raise SettingsError(path, f"cannot read the settings ({error})") from error
+            raise ConfigError(path, f"cannot read the settings ({error})") from error
     for dotted, value in (overrides or {}).items():
         node = values
         *parents, leaf = dotted.split(".")

@@ -31,7 +31,7 @@ from pathlib import Path
 import yaml
 
 from ..data import DataSpec
-from ..errors import VideoAssistError
+from ..errors import ConfigError
 from ..models.videoassist import SamplingConfig, VideoAssistConfig
 
 STAGES = ("pretrain", "instruct")
@@ -42,15 +42,6 @@ ARCHITECTURE_FIELDS = tuple(
     if name
     not in {"vision_config", "text_config", "video_token_id", "vision_name_or_path", "llm_name_or_path", "freeze_llm"}
 )
-
-
-class ConfigError(VideoAssistError):
-    """A training config that cannot be used: names the file and the key."""
-
-    def __init__(self, path, problem: str):
-        self.path = str(path)
-        self.problem = problem
-        super().__init__(f"{self.path}: {problem}")
 
 
 @dataclass
@@ -284,7 +275,6 @@ def config_to_dict(config: TrainConfig) -> dict:
 
 
 __all__ = [
-    "ConfigError",
     "TrainConfig",
     "ModelSettings",
     "LoraSettings",

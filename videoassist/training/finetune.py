@@ -9,7 +9,6 @@ hundred clips: Valley's r 16 / alpha 32, a lower learning rate than Valley's 5e-
 
 from __future__ import annotations
 
-import argparse
 from pathlib import Path
 
 from ..data import DataSpec
@@ -24,7 +23,7 @@ IMPORTED_DATA = "finetune_data.json"
 def prepare_data(data: str | Path, output_dir: str | Path) -> DataSpec:
     """The training data for `data`: a Valley JSON file as it is; captions (a folder's captions.csv/.jsonl, or
     such a file) imported into output_dir/finetune_data.json first."""
-    from data_tools import import_clips
+    from data_tools.import_clips import import_clips
 
     data = Path(data)
     if data.is_dir():
@@ -38,7 +37,7 @@ def prepare_data(data: str | Path, output_dir: str | Path) -> DataSpec:
     else:
         raise DataError(data, "expected a folder of clips, a captions .csv/.jsonl or a Valley .json file")
     imported = Path(output_dir) / IMPORTED_DATA
-    import_clips.run(argparse.Namespace(folder=folder, captions=captions, out=imported, prompt_lang="auto"))
+    import_clips(folder, captions, imported)
     return DataSpec(str(imported), video_root=str(folder))
 
 

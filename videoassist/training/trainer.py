@@ -27,7 +27,8 @@ from ..inference.loading import load_model
 from ..models.videoassist import build_from_base_models
 from .callbacks import FailureReportCallback
 from .checkpoint import last_complete_checkpoint, load_checkpoint_weights, save_checkpoint
-from .config import ConfigError, ModelSettings, TrainConfig, config_to_dict
+from ..errors import ConfigError
+from .config import ModelSettings, TrainConfig, config_to_dict
 from .stages import parameter_table, prepare_for_stage
 
 logger = logging.getLogger(__name__)

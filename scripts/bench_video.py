@@ -11,31 +11,23 @@ decoder still has to decode every frame it passes: the cost of seeking and decod
 
 Printed: the file's facts, the probe (packet scan) time, the time to sample with each backend (best of
 --repeats, warm page cache), the full sequential decode, and whether the sampled frames equal the frames at the
-same indices of the full decode. The last line is one JSON object with all of it. Every figure comes with the
-CPU seconds this process used and, on Linux, the CPU seconds other processes used meanwhile: on a shared machine
-that tells a clean run from a contended one.
+same indices of the full decode. The last line is one JSON object with all of it, including the process's peak
+resident memory (`peak_rss_mb`). Every figure comes with the CPU seconds this process used and, on Linux, the CPU
+seconds other processes used meanwhile: on a shared machine that tells a clean run from a contended one.
 """
 
 from __future__ import annotations
 
 import argparse
-import json
 import os
-import platform
-import statistics
-from dataclasses import dataclass
-import sys
-import time
 from fractions import Fraction
 from pathlib import Path
-from typing import Any
 
 import av
 import numpy as np
+from _bench_common import finish, machine, measure  # also puts the repository on sys.path
 
-sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
-
-from videoassist.video import probe, sample_frames  # noqa: E402
+from videoassist.video import probe, sample_frames
 
 WIDTH, HEIGHT, FPS, GOP, GOP_COUNT = 1280, 720, 25, 250, 10
 DEFAULT_CACHE = Path("~/.cache/videoassist/bench").expanduser()
@@ -89,50 +81,6 @@ def full_decode(path: Path, keep: set[int]) -> tuple[int, dict[int, np.ndarray]]
             if count - 1 in keep:
                 kept[count - 1] = frame.to_ndarray(format="rgb24")
     return count, kept
-
-
-def busy_cpu_s() -> float | None:
-    """CPU seconds the whole machine has spent busy since boot (Linux /proc/stat), None elsewhere."""
-    try:
-        with open("/proc/stat") as stat:
-            ticks = [int(field) for field in stat.readline().split()[1:]]
-    except OSError:
-        return None
-    return (sum(ticks) - ticks[3] - ticks[4]) / os.sysconf("SC_CLK_TCK")  # all but idle and iowait
-
-
-@dataclass
-class Measurement:
-    walls: list[float]  # every run's wall time, seconds
-    cpu: float  # CPU seconds of this process (all threads) in the fastest run
-    others_cpu: float | None  # CPU seconds other processes used during the fastest run
-    result: Any
-
-    @property
-    def best(self) -> float:
-        return min(self.walls)
-
-    def describe(self) -> str:
-        others = "" if self.others_cpu is None else f", other processes {self.others_cpu:.2f} s CPU meanwhile"
-        spread = f", median {statistics.median(self.walls):.2f} s" if len(self.walls) > 1 else ""
-        return f"best {self.best:.2f} s{spread} ({self.cpu:.2f} s CPU{others})"
-
-    def as_json(self) -> dict:
-        others = None if self.others_cpu is None else round(self.others_cpu, 2)
-        return {"best_s": round(self.best, 3), "runs_s": [round(w, 3) for w in self.walls],
-                "cpu_s": round(self.cpu, 3), "others_cpu_s": others}
-
-
-def measure(function, repeats: int = 1) -> Measurement:
-    runs = []
-    for _ in range(repeats):
-        busy, start, start_cpu = busy_cpu_s(), time.perf_counter(), time.process_time()
-        result = function()
-        wall, cpu, busy_after = time.perf_counter() - start, time.process_time() - start_cpu, busy_cpu_s()
-        others = None if busy is None or busy_after is None else max(0.0, busy_after - busy - cpu)
-        runs.append((wall, cpu, others, result))
-    best = min(runs, key=lambda run: run[0])
-    return Measurement([run[0] for run in runs], best[1], best[2], best[3])
 
 
 def main() -> None:
@@ -203,11 +151,9 @@ def main() -> None:
             "decoded_frames": decoded, "fps": info.fps, "width": info.width, "height": info.height,
             "codec": info.codec, "gop": GOP, "preset": args.preset,
         },
-        "machine": {"cpus": os.cpu_count(), "python": platform.python_version(), "av": av.__version__,
-                    "platform": platform.platform(), "load_1min_before": load_before,
-                    "load_1min_after": os.getloadavg()[0]},
+        "machine": machine(load_before, av=av.__version__),
     }
-    print(json.dumps(result))
+    finish(result)
 
 
 if __name__ == "__main__":

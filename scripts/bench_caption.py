@@ -1,0 +1,141 @@
+"""Benchmark: `videoassist caption` throughput (clips per minute) over synthetic clips, the model loaded once.
+
+    python scripts/bench_caption.py --model DIR [--clips 50] [--max-new-tokens 32] [--data-dir DIR] [--threads N]
+
+The clips come from the synthetic world: `python -m data_tools synth --out DIR --n 50 --seed 0 --quiet` (2-4 s,
+8-16 fps, 128-256 px a side; made once and kept in --data-dir, by default a folder under the system temp dir);
+the first --clips of them are captioned. The code path is the CLI's: `VideoAssistant.load` once, a
+`Captioner` with `CaptionSettings` (default prompt, the model's default frame sampling, greedy), and `run_batch`
+writing a jsonl file with its progress bar: decoding and encoding of the next videos run in the prefetch thread
+while the caller's thread generates.
+
+Why --max-new-tokens 32 rather than the CLI's 128: the reference captions of these clips are 17.5 Gemma tokens
+on average (measured and printed each run), so a trained model stops near there; the untrained stand-in may not
+stop at all, and 128 tokens would time its rambling instead. The generated token count is reported (a hook
+counts the LLM's forward calls), so the figure can be scaled to any caption length; the wall time spent in the
+LLM's forward calls is given too, which tells generation from decode/encode time.
+
+The last line is one JSON object: `clips_per_min`, the seconds, the tokens, the machine, and `peak_rss_mb`.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+from _bench_common import REPO, add_model_argument, finish, load_assistant, machine, measure
+
+DEFAULT_DATA_DIR = Path(tempfile.gettempdir()) / "videoassist-bench" / "synth50"
+
+
+def make_clips(folder: Path, n: int) -> None:
+    """The synthetic dataset, with the project's own command."""
+    command = [sys.executable, "-m", "data_tools", "synth", "--out", str(folder), "--n", str(n), "--seed", "0",
+               "--quiet"]
+    print(f"making the clips: {' '.join(command[1:])}", flush=True)
+    subprocess.run(command, check=True, cwd=REPO)
+
+
+def reference_caption_tokens(folder: Path, tokenizer) -> float:
+    """Mean length in LLM tokens of the English reference captions (pretraining records) of the dataset."""
+    lengths = []
+    for path in folder.glob("pretrain_*.json"):
+        for record in json.loads(path.read_text()):
+            if record["id"].endswith("_en"):
+                lengths.append(len(tokenizer(record["conversations"][-1]["value"])["input_ids"]))
+    return sum(lengths) / len(lengths) if lengths else float("nan")
+
+
+class LLMTimer:
+    """Count and wall time of the LLM's forward calls (pre/post hooks). A generate of k tokens makes k calls: the
+    prefill gives the first token, each later call one more."""
+
+    def __init__(self, llm):
+        self.calls, self.seconds, self._start = 0, 0.0, 0.0
+        llm.register_forward_pre_hook(self._before)
+        llm.register_forward_hook(self._after)
+
+    def _before(self, *_):
+        self._start = time.perf_counter()
+
+    def _after(self, *_):
+        self.calls += 1
+        self.seconds += time.perf_counter() - self._start
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    add_model_argument(parser)
+    parser.add_argument("--clips", type=int, default=50, help="clips to caption (default 50)")
+    parser.add_argument("--max-new-tokens", type=int, default=32, help="caption length cap (default 32)")
+    parser.add_argument("--data-dir", type=Path, default=DEFAULT_DATA_DIR, help=f"default {DEFAULT_DATA_DIR}")
+    args = parser.parse_args()
+
+    load_before = os.getloadavg()[0]
+    if not (args.data_dir / "manifest.json").is_file():
+        made = measure(lambda: make_clips(args.data_dir, max(args.clips, 50)))
+        print(f"clips made in {made.describe()}")
+    videos = sorted(str(p) for p in (args.data_dir / "synth").glob("*.mp4"))[: args.clips]
+    if len(videos) < args.clips:
+        raise SystemExit(f"error: {args.data_dir} has only {len(videos)} clips; remove it to make {args.clips}")
+
+    from videoassist.captioning.batch import run_batch
+    from videoassist.captioning.pipeline import Captioner
+    from videoassist.captioning.settings import CaptionSettings
+    from videoassist.captioning.writers import NEW, open_results
+
+    assistant, loaded = load_assistant(args.model, threads=args.threads)
+    reference = reference_caption_tokens(args.data_dir, assistant.processor.tokenizer)
+    print(f"{len(videos)} clips from {args.data_dir}; reference captions: {reference:.1f} tokens on average; "
+          f"captioning with up to {args.max_new_tokens} new tokens ...", flush=True)
+    settings = CaptionSettings(max_new_tokens=args.max_new_tokens)
+    timer = LLMTimer(assistant.model.language_model)
+    with tempfile.TemporaryDirectory() as folder:
+        output = Path(folder) / "captions.jsonl"
+        busy = measure(lambda: _run(run_batch, Captioner(assistant, settings), videos, open_results, output, NEW))
+        summary, records = busy.result
+    wall = busy.best
+    per_min = summary.ok / wall * 60
+    print(f"{summary.line()} in {busy.describe()}: {per_min:.1f} clips/min, {wall / len(videos):.2f} s per clip; "
+          f"{timer.calls} LLM forward calls ({timer.calls / max(summary.ok, 1):.1f} tokens per caption) took "
+          f"{timer.seconds:.1f} s of the wall time")
+    print(f"first caption: {records[0]['caption'][:80]!r}" if records else "no captions")
+
+    finish({
+        "clips_per_min": round(per_min, 2),
+        "clips": len(videos),
+        "ok": summary.ok,
+        "failed": summary.failed,
+        "wall_s": round(wall, 2),
+        "s_per_clip": round(wall / len(videos), 3),
+        "generated_tokens": timer.calls,
+        "tokens_per_caption": round(timer.calls / max(summary.ok, 1), 2),
+        "llm_forward_s": round(timer.seconds, 2),
+        "llm_forward_share": round(timer.seconds / wall, 3),
+        "reference_caption_tokens": round(reference, 1),
+        "max_new_tokens": args.max_new_tokens,
+        "mean_video_seconds": round(sum(r["seconds"] for r in records) / max(len(records), 1), 3),
+        "run": busy.as_json(),
+        "load": loaded.as_json(),
+        "model": args.model,
+        "data_dir": str(args.data_dir),
+        "machine": machine(load_before),
+    })
+
+
+def _run(run_batch, captioner, videos, open_results, output: Path, mode: str):
+    """One captioning batch into `output` (jsonl) → (summary, the records written)."""
+    with open_results(str(output), "jsonl", videos, mode) as results:
+        summary = run_batch(captioner, videos, results, progress=True)
+    records = [json.loads(line) for line in output.read_text().splitlines() if line.strip()]
+    return summary, records
+
+
+if __name__ == "__main__":
+    main()

@@ -16,7 +16,10 @@ from ..training.lora import attach_saved_adapter
 def load_model(name_or_path: str, dtype=None, device: str | None = None):
     """→ (model, processor). `demo` is the embedded default; a folder is a checkpoint; anything else a hub id."""
     if name_or_path == "demo":
-        raise ModelError("demo: the embedded demo model is not built yet; pass --model DIR (a checkpoint folder)")
+        from ..demo.release import load_demo
+
+        model, processor = load_demo(dtype=dtype)
+        return model.to(device) if device else model, processor
     path = Path(name_or_path)
     if path.exists() and not (path / "config.json").is_file():
         raise ModelError(f"{name_or_path}: not a checkpoint folder (no config.json)")

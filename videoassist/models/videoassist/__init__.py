@@ -1,6 +1,6 @@
 from transformers import AutoConfig, AutoModelForCausalLM
 
-from .building import build_from_base_models
+from .building import build_from_base_models, video_tokenizer
 from .configuration_videoassist import VideoAssistConfig
 from .modeling_videoassist import VideoAssistCausalLMOutput, VideoAssistForCausalLM
 from .processing_videoassist import IGNORE_INDEX, SamplingConfig, VideoAssistProcessor
@@ -11,6 +11,7 @@ AutoModelForCausalLM.register(VideoAssistConfig, VideoAssistForCausalLM)
 
 __all__ = [
     "build_from_base_models",
+    "video_tokenizer",
     "VideoAssistConfig",
     "VideoAssistForCausalLM",
     "VideoAssistCausalLMOutput",

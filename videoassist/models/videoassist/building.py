@@ -10,6 +10,14 @@ from .modeling_videoassist import VideoAssistForCausalLM
 from .processing_videoassist import SamplingConfig, VideoAssistProcessor
 
 
+def video_tokenizer(llm_name_or_path: str, video_token: str = VideoAssistConfig.video_token):
+    """The LLM's tokenizer with the `<video>` placeholder as a special token (added if it lacks one)."""
+    tokenizer = AutoTokenizer.from_pretrained(llm_name_or_path)
+    if video_token not in tokenizer.get_vocab():
+        tokenizer.add_special_tokens({"additional_special_tokens": [video_token]})
+    return tokenizer
+
+
 def build_from_base_models(
     vision_name_or_path: str,
     llm_name_or_path: str,
@@ -22,13 +30,11 @@ def build_from_base_models(
     `settings` are VideoAssistConfig fields (token_mode, projector_type, content_pool, …). The tokenizer gets the
     `<video>` placeholder token; the LLM's embeddings are left as released (see modeling_videoassist).
     """
-    tokenizer = AutoTokenizer.from_pretrained(llm_name_or_path)
+    video_token = settings.pop("video_token", VideoAssistConfig.video_token)
+    tokenizer = video_tokenizer(llm_name_or_path, video_token)
     image_processor = AutoImageProcessor.from_pretrained(vision_name_or_path)
     vision_model = load_vision_model(vision_name_or_path, dtype=dtype)
     language_model = load_language_model(llm_name_or_path, dtype=dtype)
-    video_token = settings.pop("video_token", VideoAssistConfig.video_token)
-    if video_token not in tokenizer.get_vocab():
-        tokenizer.add_special_tokens({"additional_special_tokens": [video_token]})
     config = VideoAssistConfig(
         vision_config=vision_model.config.to_dict(),
         text_config=language_model.config.to_dict(),

@@ -226,14 +226,15 @@ class VideoAssistProcessor:
             json.dump({"sampling": asdict(self.sampling)}, handle, indent=2)
 
     @classmethod
-    def from_pretrained(cls, folder: str | os.PathLike, config: VideoAssistConfig | None = None):
+    def from_pretrained(cls, folder: str | os.PathLike, config: VideoAssistConfig | None = None, tokenizer=None):
+        """`tokenizer`: one to use instead of the folder's (a checkpoint shipped without its LLM's tokenizer)."""
         config = config or VideoAssistConfig.from_pretrained(folder)
         sampling = SamplingConfig()
         settings_file = os.path.join(str(folder), PROCESSOR_CONFIG_NAME)
         if os.path.isfile(settings_file):
             with open(settings_file) as handle:
                 sampling = SamplingConfig(**json.load(handle)["sampling"])
-        tokenizer = AutoTokenizer.from_pretrained(folder)
+        tokenizer = tokenizer or AutoTokenizer.from_pretrained(folder)
         image_processor = AutoImageProcessor.from_pretrained(folder)
         return cls(config, tokenizer, image_processor, sampling)
 

@@ -1,0 +1,96 @@
+"""The `demo` model as it ships: a trained checkpoint's own weights in the package, Gemma 3 270M from the cache.
+
+A checkpoint of the recipe references Gemma by the path of this machine's converted folder and carries Gemma's
+33 MB tokenizer. `package` keeps what was trained (vision tower, token builder, projector, LoRA adapter) in
+bfloat16, drops the tokenizer and the reference, and adds Gemma's terms (the adapter is a Gemma derivative).
+`load_demo` puts the converted folder of `gemma_folder()` back in as the LLM and its tokenizer.
+
+    python -m videoassist.demo.release --checkpoint outputs/demo/instruct --out videoassist/demo/weights/model
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import shutil
+import sys
+from pathlib import Path
+
+import torch
+from safetensors.torch import load_file, save_file
+
+from ..errors import ModelError, VideoAssistError
+from ..models.videoassist import VideoAssistConfig, VideoAssistForCausalLM, VideoAssistProcessor, video_tokenizer
+from ..training.lora import adapter_folder, attach_saved_adapter
+from .gemma import gemma_folder
+
+DEMO_MODEL = Path(__file__).resolve().parent / "weights" / "model"
+SETTINGS_FILES = ("generation_config.json", "preprocessor_config.json", "videoassist_processor.json")
+TERMS = "GEMMA_TERMS.html"
+
+
+def load_demo(folder: Path = DEMO_MODEL, llm: Path | None = None, dtype=None):
+    """→ (model, processor) of the shipped demo on the LLM folder `llm` (default: Gemma, converted from its
+    GGUF first if this machine has not yet)."""
+    if not (folder / "config.json").is_file():
+        raise ModelError(f"demo: the demo model is not in this installation yet ({folder} has no config.json); "
+                         "pass --model DIR (a checkpoint folder)")
+    llm = llm or gemma_folder()
+    config = VideoAssistConfig.from_pretrained(folder)
+    config.llm_name_or_path = str(llm)
+    tokenizer = video_tokenizer(str(llm), config.video_token)
+    if tokenizer.convert_tokens_to_ids(config.video_token) != config.video_token_id:
+        raise ModelError(f"{llm}: its tokenizer does not give {config.video_token} the demo's id")
+    model = VideoAssistForCausalLM.from_pretrained(folder, config=config, dtype=dtype)
+    attach_saved_adapter(model, folder)
+    return model.eval(), VideoAssistProcessor.from_pretrained(folder, config=config, tokenizer=tokenizer)
+
+
+def package(checkpoint: Path, out: Path, llm: Path) -> None:
+    """Write the shippable demo folder `out` from a trained checkpoint on the LLM folder `llm` (its terms of use
+    go along, where it has them), written beside `out`, then renamed."""
+    config = json.loads((checkpoint / "config.json").read_text())
+    if config.get("vision_name_or_path") or not config.get("llm_name_or_path"):
+        raise ModelError(f"{checkpoint}: not a demo checkpoint (the tower must be stored and Gemma referenced)")
+    partial = out.with_name(out.name + ".partial")
+    shutil.rmtree(partial, ignore_errors=True)
+    (partial / adapter_folder(partial).name).mkdir(parents=True)
+    config["llm_name_or_path"] = llm.name  # replaced by the LLM folder on loading
+    (partial / "config.json").write_text(json.dumps(config, indent=2) + "\n")
+    for name in SETTINGS_FILES:
+        if (checkpoint / name).is_file():
+            shutil.copy2(checkpoint / name, partial / name)
+    shutil.copy2(adapter_folder(checkpoint) / "adapter_config.json", adapter_folder(partial) / "adapter_config.json")
+    _to_bfloat16(checkpoint / "model.safetensors", partial / "model.safetensors")
+    _to_bfloat16(adapter_folder(checkpoint) / "adapter_model.safetensors",
+                 adapter_folder(partial) / "adapter_model.safetensors")
+    if (llm / TERMS).is_file():
+        shutil.copy2(llm / TERMS, partial / TERMS)
+    if out.exists():
+        shutil.rmtree(out)
+    os.replace(partial, out)
+
+
+def _to_bfloat16(source: Path, target: Path) -> None:
+    state = load_file(str(source))
+    save_file({k: v.to(torch.bfloat16) if v.is_floating_point() else v for k, v in state.items()}, str(target))
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="python -m videoassist.demo.release", description=__doc__.split("\n")[0])
+    parser.add_argument("--checkpoint", type=Path, required=True, help="a trained checkpoint of the recipe")
+    parser.add_argument("--out", type=Path, default=DEMO_MODEL)
+    args = parser.parse_args(argv)
+    try:
+        package(args.checkpoint, args.out, gemma_folder())
+    except (VideoAssistError, OSError) as error:
+        print(f"error: {error}", file=sys.stderr)
+        return 1
+    size = sum(f.stat().st_size for f in args.out.rglob("*") if f.name.endswith(".safetensors"))
+    print(f"{args.out}: {size / 1e6:.1f} MB of weights")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

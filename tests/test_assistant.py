@@ -6,6 +6,7 @@ import sys
 from pathlib import Path
 
 import pytest
+import torch
 
 import videoassist.inference.assistant as assistant_module
 from videoassist.inference import VideoAssistant
@@ -83,3 +84,22 @@ def test_ask_on_a_bad_file_is_one_line_on_stderr(checkpoint, tmp_path):
     assert result.returncode == 1
     lines = [line for line in result.stderr.splitlines() if line.strip()]
     assert len(lines) == 1 and str(bad) in lines[0] and "Traceback" not in result.stderr
+
+
+def test_closing_a_stream_early_ends_the_generation_and_frees_the_model(assistant, monkeypatch):
+    criteria = []
+    real_generate = assistant.model.generate
+
+    def generate(**kwargs):
+        criteria.extend(kwargs["stopping_criteria"] or [])
+        return real_generate(**kwargs)
+
+    monkeypatch.setattr(assistant.model, "generate", generate)
+    stream = assistant.ask(SAMPLES[0], "Describe the video.", max_new_tokens=400, stream=True)
+    reading = iter(stream)
+    next(reading)
+    assert not criteria[0].event.is_set()
+    stream.close()
+    assert not assistant._lock.locked()  # the next question does not wait for 400 tokens nobody reads
+    assert bool(criteria[0](torch.zeros(1, 3, dtype=torch.long), None).all())
+    assert assistant.ask(SAMPLES[0], "Describe the video.", max_new_tokens=4).text is not None

@@ -9,7 +9,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 import torch
-from transformers import TextIteratorStreamer
+from transformers import StoppingCriteria, StoppingCriteriaList, TextIteratorStreamer
 
 from ..video import sample_frames
 from .feature_cache import CachedVideo, FeatureCache, file_digest
@@ -34,15 +34,29 @@ class Answer:
         }
 
 
+class StopWhenSet(StoppingCriteria):
+    """Ends generation once `event` is set: the reader of a stream went away, so the model is freed now."""
+
+    def __init__(self, event: threading.Event):
+        self.event = event
+
+    def __call__(self, input_ids: torch.LongTensor, scores: torch.FloatTensor, **kwargs) -> torch.BoolTensor:
+        return torch.full((input_ids.shape[0],), self.event.is_set(), dtype=torch.bool, device=input_ids.device)
+
+
 @dataclass
 class AnswerStream:
-    """Iterate for the text as it is generated; `answer` is set once the iteration is over."""
+    """Iterate for the text as it is generated; `answer` is set once the iteration is over. Stopping early
+    (`close()`, or dropping a half-read stream) ends the generation and frees the model for the next question."""
 
     chunks: Iterator[str]
     answer: Answer | None = field(default=None)
 
     def __iter__(self) -> Iterator[str]:
         yield from self.chunks
+
+    def close(self) -> None:
+        self.chunks.close()
 
 
 class VideoAssistant:
@@ -100,7 +114,7 @@ class VideoAssistant:
         messages = [*(history or []), {"role": "user", "content": question}]
         batch = self.processor([messages], num_frames=[len(entry.timestamps)], add_generation_prompt=True)
         visual_tokens = int((batch["input_ids"] == self.processor.video_token_id).sum())
-        def generate(streamer=None) -> torch.Tensor:
+        def generate(streamer=None, stop: threading.Event | None = None) -> torch.Tensor:
             with self._lock, torch.inference_mode():
                 embeds = self.model.embed_inputs(
                     batch["input_ids"].to(self.model.device),
@@ -118,6 +132,7 @@ class VideoAssistant:
                     top_p=None,
                     top_k=None,
                     streamer=streamer,
+                    stopping_criteria=StoppingCriteriaList([StopWhenSet(stop)]) if stop else None,
                     pad_token_id=self.processor.tokenizer.pad_token_id,
                 )
 
@@ -131,11 +146,12 @@ class VideoAssistant:
 
         def chunks() -> Iterator[str]:
             streamer = TextIteratorStreamer(self.processor.tokenizer, skip_special_tokens=True)
+            stop = threading.Event()
             failure: list[BaseException] = []
 
             def run():
                 try:
-                    generate(streamer)
+                    generate(streamer, stop)
                 except BaseException as error:  # re-raised in the caller's thread below
                     failure.append(error)
                     streamer.end()
@@ -143,11 +159,14 @@ class VideoAssistant:
             worker = threading.Thread(target=run, daemon=True)
             worker.start()
             pieces = []
-            for piece in streamer:
-                pieces.append(piece)
-                if piece:
-                    yield piece
-            worker.join()
+            try:
+                for piece in streamer:
+                    pieces.append(piece)
+                    if piece:
+                        yield piece
+            finally:  # also when the reader stops early: end the generation at its next token
+                stop.set()
+                worker.join()
             if failure:
                 raise failure[0]
             result.answer = answer_from("".join(pieces))

@@ -117,3 +117,13 @@ def test_frames_and_fps_are_exclusive_and_positive(media, tmp_path, capsys):
 
 def test_backend_choices_match_the_library():
     assert BACKEND_CHOICES == BACKENDS
+
+
+@pytest.mark.parametrize("given, expected", [(None, "PASSIVE"), ("ACTIVE", "ACTIVE")])
+def test_the_command_lets_idle_openmp_threads_sleep_unless_told_otherwise(given, expected):
+    env = {k: v for k, v in os.environ.items() if k != "OMP_WAIT_POLICY"} | {"PYTHONPATH": str(REPO)}
+    if given:
+        env["OMP_WAIT_POLICY"] = given
+    probe = "import os, videoassist.cli.main, torch; print(os.environ['OMP_WAIT_POLICY'])"
+    result = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True, env=env, timeout=120)
+    assert result.stdout.strip() == expected, result.stderr

@@ -6,11 +6,17 @@ libraries (torch, transformers) inside their functions, so `videoassist frames` 
 
 import argparse
 import importlib
+import os
 import pkgutil
 import sys
 
-import videoassist.cli
-from videoassist.cli._common import run_command
+# Before torch loads OpenMP: idle OpenMP threads sleep instead of spinning. On a shared CPU this doubled LLM decode
+# when another process held one of two cores, and cost nothing on a quiet one (docs/BENCHMARKS.md). A value the
+# user set is kept; sub-processes (the Streamlit app, DeepSpeed ranks) inherit it.
+os.environ.setdefault("OMP_WAIT_POLICY", "PASSIVE")
+
+import videoassist.cli  # noqa: E402
+from videoassist.cli._common import run_command  # noqa: E402
 
 # The user's surface first, in this order; any other command module after them, alphabetically.
 FIRST = ["ask", "caption", "app", "frames", "train", "finetune", "merge", "eval"]

@@ -18,7 +18,7 @@ import pytest
 
 # decord is optional (pyproject installs it on x86_64 only): without it, "auto" is PyAV and decord's tests skip.
 HAS_DECORD = importlib.util.find_spec("decord") is not None
-AUTO_BACKEND = "decord" if HAS_DECORD else "pyav"
+AUTO_BACKEND = "pyav"  # what backend="auto" uses (videoassist.video.sampler)
 requires_decord = pytest.mark.skipif(not HAS_DECORD, reason="decord is not installed")
 BOTH_BACKENDS = [pytest.param("decord", marks=requires_decord), "pyav"]  # for parametrize
 

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import logging
 from os import PathLike
 
 import numpy as np
@@ -17,8 +16,6 @@ from videoassist.video.rotation import upright
 
 BACKENDS = ("auto", "decord", "pyav")
 
-logger = logging.getLogger(__name__)
-
 
 def sample_frames(
     path: str | PathLike[str],
@@ -30,9 +27,9 @@ def sample_frames(
 ) -> SampledFrames:
     """Frames of a video (or image) file, chosen by exactly one of `num_frames` (N evenly spaced) or `fps`.
 
-    See videoassist.video.indices for the two policies. `backend`: "auto" tries decord, then PyAV when decord is
-    missing, refuses the file (decord_backend lists what it gets wrong) or fails on it; "decord" or "pyav" forces
-    one. Both return the same frames and timestamps. A still image gives one frame at 0.0 s (backend "image")
+    See videoassist.video.indices for the two policies. `backend`: "auto" is PyAV, measured faster than decord on
+    every file tried, short or an hour long (docs/BENCHMARKS.md), and right on the files decord gets wrong
+    (decord_backend lists them); "decord" or "pyav" forces one. Both return the same frames and timestamps. A still image gives one frame at 0.0 s (backend "image")
     whatever is asked. Any unusable file raises VideoError; a bad request (both or neither of num_frames and
     fps, a non-positive number, an unknown backend) raises ValueError.
     """
@@ -62,14 +59,12 @@ def _decode(
 ) -> tuple[dict[int, np.ndarray], str]:
     table = inspection.table
     assert table is not None
-    if backend in ("auto", "decord"):
+    if backend == "decord":
         try:
             frames = decord_backend.decode_frames(
                 path, table, inspection.container_format, inspection.info.rotation, indices
             )
             return frames, "decord"
         except BackendFailed as failure:
-            if backend == "decord":
-                raise VideoError(path, f"cannot be decoded with decord: {failure}") from failure
-            logger.info("%s: %s; decoding with PyAV", path, failure)
+            raise VideoError(path, f"cannot be decoded with decord: {failure}") from failure
     return pyav_backend.decode_frames(path, table, inspection.stream_index, indices), "pyav"

@@ -255,6 +255,45 @@ def _llama_cpp_decode(path: str, tokens: int, repeats: int, threads: int, extra_
             "threads": threads, "extra_bufts": extra_bufts, "version": __version__}
 
 
+def greedy_ids(llm, tokenizer, tokens: int) -> list[int]:
+    """The `tokens` new token ids of a greedy generate on PROMPT."""
+    batch = tokenizer(PROMPT, return_tensors="pt")
+    with torch.inference_mode():
+        out = llm.generate(**batch, max_new_tokens=tokens, min_new_tokens=tokens, do_sample=False, top_p=None,
+                           top_k=None, temperature=None, pad_token_id=tokenizer.pad_token_id)
+    return out[0, batch["input_ids"].shape[1]:].tolist()
+
+
+def bench_int8_lm_head(llm, tokenizer, threads: int, args, fp32: dict) -> dict:
+    """fp32 layers with the int8 head of `videoassist.inference.quantize`, timed as fp32 was; and how many greedy
+    tokens stay the same as with the fp32 head (the arithmetic changes, so the answer may)."""
+    from videoassist.inference.quantize import quantize_lm_head
+
+    llm.to(torch.float32)
+    torch.set_num_threads(threads)
+    reference = greedy_ids(llm, tokenizer, args.agreement_tokens)
+    quantize_lm_head(llm)
+    print(f"--- fp32 with an int8 LM head, {threads} torch threads", flush=True)
+    decode = time_decode(llm, tokenizer, args.tokens, args.repeats)
+    got = greedy_ids(llm, tokenizer, args.agreement_tokens)
+    same_prefix = next((i for i, (a, b) in enumerate(zip(reference, got)) if a != b), len(reference))
+    weights = fp32["bytes_per_token"]
+    head_bytes = weights["vocab"] * weights["hidden"]  # int8, one scale for the matrix
+    total = weights["layers_and_norms"] + head_bytes + weights["embedding_row"]
+    bound = fp32["memory"]["read_gb_s"] * 1e9 / total
+    result = {"dtype": "fp32+int8_lm_head", "threads": threads, **decode, "bound_tokens_per_s": round(bound, 2),
+              "ratio_to_bound": round(decode["tokens_per_s"] / bound, 3),
+              "speedup_vs_fp32": round(decode["tokens_per_s"] / fp32["tokens_per_s"], 3),
+              "greedy_tokens_compared": len(reference), "greedy_same_prefix": same_prefix,
+              "greedy_same_tokens": sum(a == b for a, b in zip(reference, got))}
+    print(f"int8 LM head, {threads} threads: {decode['tokens_per_s']:.2f} tokens/s decode "
+          f"({decode['ms_per_token']:.0f} ms/token: decoder {decode['decoder_ms_per_token']:.0f}, LM head "
+          f"{decode['lm_head_ms_per_token']:.0f}); {result['speedup_vs_fp32']:.2f}x fp32 in this run; bound "
+          f"{bound:.1f} tokens/s, ratio {result['ratio_to_bound']:.2f}; greedy: the first {same_prefix} of "
+          f"{len(reference)} tokens as with the fp32 head", flush=True)
+    return result
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     add_model_argument(parser, threads=False)
@@ -265,6 +304,9 @@ def main() -> None:
     parser.add_argument("--threads", default=str(torch.get_num_threads()),
                         help=f"comma-separated torch thread counts to time (default {torch.get_num_threads()})")
     parser.add_argument("--no-llama-cpp", action="store_true", help="skip llama.cpp even when it is installed")
+    parser.add_argument("--int8-lm-head", action="store_true", help="also time fp32 with an int8 LM head (last)")
+    parser.add_argument("--agreement-tokens", type=int, default=64,
+                        help="greedy tokens compared between the fp32 and int8 heads (default 64)")
     args = parser.parse_args()
     if args.tokens < 2:
         parser.error("--tokens must be at least 2")
@@ -292,6 +334,10 @@ def main() -> None:
     result = {"tokens_per_s": first["tokens_per_s"], "bound_tokens_per_s": first["bound_tokens_per_s"],
               "ratio_to_bound": first["ratio_to_bound"], "dtype": first["dtype"], "threads": first["threads"],
               "by_dtype": by_dtype, "other_threads": [run for run in runs if run["threads"] != thread_counts[0]]}
+    if args.int8_lm_head:
+        if "fp32" not in by_dtype:
+            parser.error("--int8-lm-head compares with fp32: include fp32 in --dtypes")
+        result["int8_lm_head"] = bench_int8_lm_head(llm, processor.tokenizer, thread_counts[0], args, by_dtype["fp32"])
 
     llama = None
     if not args.no_llama_cpp:

@@ -14,6 +14,7 @@ from transformers import StoppingCriteria, StoppingCriteriaList, TextIteratorStr
 from ..video import sample_frames
 from .feature_cache import CachedVideo, FeatureCache, file_digest
 from .loading import load_model
+from .quantize import quantize_lm_head
 
 
 @dataclass
@@ -67,8 +68,14 @@ class VideoAssistant:
         self._lock = threading.Lock()  # one generation at a time: the model is shared between callers
 
     @classmethod
-    def load(cls, name_or_path: str = "demo", dtype=None, device: str | None = None, **kwargs) -> "VideoAssistant":
-        return cls(*load_model(name_or_path, dtype=dtype, device=device), **kwargs)
+    def load(cls, name_or_path: str = "demo", dtype=None, device: str | None = None, int8_lm_head: bool = False,
+             **kwargs) -> "VideoAssistant":
+        """`int8_lm_head`: CPU decoding with an int8 copy of the LM head (inference/quantize.py): faster, and the
+        logits change slightly."""
+        model, processor = load_model(name_or_path, dtype=dtype, device=device)
+        if int8_lm_head:
+            quantize_lm_head(model.language_model)
+        return cls(model, processor, **kwargs)
 
     def sampling_settings(self, num_frames=None, fps=None, max_frames=None) -> dict:
         defaults = self.processor.sampling

@@ -61,10 +61,11 @@ def test_history_adds_one_context_token_per_frame_and_question(assistant):
     assert second.visual_tokens == 4 * 2 + 4
 
 
-def test_ask_json_from_the_command_line(checkpoint, tmp_path):
+@pytest.mark.parametrize("extra", [[], ["--int8-lm-head"]])
+def test_ask_json_from_the_command_line(checkpoint, tmp_path, extra):
     result = subprocess.run(
         [sys.executable, "-m", "videoassist", "ask", str(SAMPLES[2]), "How many objects are there?",
-         "--model", str(checkpoint), "--frames", "5", "--json", "--max-new-tokens", "6"],
+         "--model", str(checkpoint), "--frames", "5", "--json", "--max-new-tokens", "6", *extra],
         capture_output=True, text=True, timeout=120,
     )
     assert result.returncode == 0, result.stderr

@@ -3,12 +3,14 @@
 import json
 import sys
 
+from videoassist.cli._common import add_model_arguments
+
 
 def register(subparsers):
     parser = subparsers.add_parser("ask", help="ask a question about a video")
     parser.add_argument("video", help="video or image file")
     parser.add_argument("question")
-    parser.add_argument("--model", default="demo", help="demo, a checkpoint folder or a Hugging Face hub id")
+    add_model_arguments(parser)
     sampling = parser.add_mutually_exclusive_group()
     sampling.add_argument("--frames", type=int, help="N evenly spaced frames (Valley)")
     sampling.add_argument("--fps", type=float, help="F frames per second (LLaMA-VID)")
@@ -28,7 +30,7 @@ def run(args) -> int:
 
     probe(args.video)  # a bad file fails here, before the model is loaded
     quiet_libraries()
-    assistant = VideoAssistant.load(args.model)
+    assistant = VideoAssistant.load(args.model, int8_lm_head=args.int8_lm_head)
     options = dict(
         num_frames=args.frames,
         fps=args.fps,

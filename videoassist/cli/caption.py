@@ -6,7 +6,7 @@ import sys
 from pathlib import Path
 
 from videoassist.captioning.settings import DEFAULT_PROMPT, OUTPUT_FORMATS, SUBTITLE_FORMATS, CaptionSettings
-from videoassist.cli._common import positive
+from videoassist.cli._common import add_model_arguments, positive
 
 
 def register(subparsers):
@@ -21,7 +21,7 @@ def register(subparsers):
     parser.add_argument("--output", "-o", required=True,
                         help="jsonl/csv file; srt/vtt: a folder (one subtitle file per video) or one .srt/.vtt file")
     parser.add_argument("--format", choices=OUTPUT_FORMATS, help="default: from the --output suffix, else jsonl")
-    parser.add_argument("--model", default="demo", help="demo, a checkpoint folder or a Hugging Face hub id")
+    add_model_arguments(parser)
     parser.add_argument("--prompt", default=DEFAULT_PROMPT, help=f"the instruction (default: {DEFAULT_PROMPT!r})")
     parser.add_argument("--segment-seconds", type=positive(float), metavar="S",
                         help="srt/vtt: one caption per S seconds (default: one for the whole video)")
@@ -74,7 +74,7 @@ def run(args) -> int:
         temperature=args.temperature,
     )
     with open_results(args.output, fmt, videos, mode) as results:  # before loading the model: fail fast
-        captioner = Captioner(VideoAssistant.load(args.model), settings)
+        captioner = Captioner(VideoAssistant.load(args.model, int8_lm_head=args.int8_lm_head), settings)
         summary = run_batch(captioner, videos, results, progress=not args.no_progress)
     print(f"caption: {summary.line()} → {args.output}")
     return summary.exit_code(args.strict)

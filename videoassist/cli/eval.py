@@ -3,10 +3,12 @@
 import json
 from pathlib import Path
 
+from videoassist.cli._common import add_model_arguments
+
 
 def register(subparsers):
     parser = subparsers.add_parser("eval", help="score a model on Valley-format conversations with references")
-    parser.add_argument("--model", default="demo", help="demo, a checkpoint folder or a Hugging Face hub id")
+    add_model_arguments(parser)
     parser.add_argument("--data", required=True, help="Valley-format JSON (e.g. eval_test.json of the synth world)")
     parser.add_argument("--video-root", help="folder the records' video paths are relative to (default: the JSON's)")
     parser.add_argument("--output", default="report.json", help="report JSON; the chart goes beside it as .png")
@@ -28,7 +30,7 @@ def run(args) -> int:
 
     items = eval_items(read_records(args.data, args.video_root))[: args.limit]
     quiet_libraries()
-    assistant = VideoAssistant.load(args.model)
+    assistant = VideoAssistant.load(args.model, int8_lm_head=args.int8_lm_head)
     output = Path(args.output)
     output.parent.mkdir(parents=True, exist_ok=True)
     predictions_path = output.with_suffix(".predictions.jsonl")

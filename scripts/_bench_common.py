@@ -95,7 +95,7 @@ def add_model_argument(parser, threads: bool = True) -> None:
         parser.add_argument("--threads", type=int, help="torch threads (default: torch's own, one per core)")
 
 
-def load_assistant(name: str, dtype=None, threads: int | None = None):
+def load_assistant(name: str, dtype=None, threads: int | None = None, int8_lm_head: bool = False):
     """→ (VideoAssistant, load Measurement), with `threads` torch threads when given. Exits with the library's
     one-line error when the model cannot load."""
     import torch
@@ -108,7 +108,7 @@ def load_assistant(name: str, dtype=None, threads: int | None = None):
 
     print(f"loading {name} ...", flush=True)
     try:
-        loaded = measure(lambda: VideoAssistant.load(name, dtype=dtype))
+        loaded = measure(lambda: VideoAssistant.load(name, dtype=dtype, int8_lm_head=int8_lm_head))
     except VideoAssistError as error:
         sys.exit(f"error: {error}")
     print(f"model loaded: {loaded.describe()}")

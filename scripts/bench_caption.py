@@ -72,6 +72,7 @@ class LLMTimer:
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     add_model_argument(parser)
+    parser.add_argument("--int8-lm-head", action="store_true", help="the LLM's head in int8 (the CLI's flag)")
     parser.add_argument("--clips", type=int, default=50, help="clips to caption (default 50)")
     parser.add_argument("--max-new-tokens", type=int, default=32, help="caption length cap (default 32)")
     parser.add_argument("--data-dir", type=Path, default=DEFAULT_DATA_DIR, help=f"default {DEFAULT_DATA_DIR}")
@@ -90,7 +91,7 @@ def main() -> None:
     from videoassist.captioning.settings import CaptionSettings
     from videoassist.captioning.writers import NEW, open_results
 
-    assistant, loaded = load_assistant(args.model, threads=args.threads)
+    assistant, loaded = load_assistant(args.model, threads=args.threads, int8_lm_head=args.int8_lm_head)
     reference = reference_caption_tokens(args.data_dir, assistant.processor.tokenizer)
     print(f"{len(videos)} clips from {args.data_dir}; reference captions: {reference:.1f} tokens on average; "
           f"captioning with up to {args.max_new_tokens} new tokens ...", flush=True)
@@ -124,6 +125,7 @@ def main() -> None:
         "run": busy.as_json(),
         "load": loaded.as_json(),
         "model": args.model,
+        "int8_lm_head": args.int8_lm_head,
         "data_dir": str(args.data_dir),
         "machine": machine(load_before),
     })

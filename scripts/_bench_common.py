@@ -86,13 +86,16 @@ def machine(load_before: float, **versions: str) -> dict:
     return facts
 
 
-def add_model_argument(parser, threads: bool = True) -> None:
-    """--model, and (unless told not) --threads: torch's intra-op thread count, applied by load_assistant."""
+def add_model_argument(parser, threads: bool = True, int8_lm_head: bool = False) -> None:
+    """--model, (unless told not) --threads: torch's intra-op thread count, and (when told) --int8-lm-head, the
+    CLI's flag; load_assistant applies both."""
     parser.add_argument("--model", default="demo",
                         help="demo (once it ships), a checkpoint folder or a hub id; see docs/BENCHMARKS.md for "
                              "the stand-in the published figures were measured on")
     if threads:
         parser.add_argument("--threads", type=int, help="torch threads (default: torch's own, one per core)")
+    if int8_lm_head:
+        parser.add_argument("--int8-lm-head", action="store_true", help="the LLM's head in int8 (the CLI's flag)")
 
 
 def load_assistant(name: str, dtype=None, threads: int | None = None, int8_lm_head: bool = False):

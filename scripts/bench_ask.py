@@ -122,8 +122,7 @@ def cold_parts(assistant, video: Path, repeats: int) -> dict:
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
-    add_model_argument(parser)
-    parser.add_argument("--int8-lm-head", action="store_true", help="the LLM's head in int8 (the CLI's flag)")
+    add_model_argument(parser, int8_lm_head=True)
     parser.add_argument("--duration", type=float, default=60.0, help="clip length in seconds (default 60)")
     parser.add_argument("--question", default="What happens in this video?")
     parser.add_argument("--max-new-tokens", type=int, default=64, help="answer length cap (default 64)")

@@ -71,8 +71,7 @@ class LLMTimer:
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
-    add_model_argument(parser)
-    parser.add_argument("--int8-lm-head", action="store_true", help="the LLM's head in int8 (the CLI's flag)")
+    add_model_argument(parser, int8_lm_head=True)
     parser.add_argument("--clips", type=int, default=50, help="clips to caption (default 50)")
     parser.add_argument("--max-new-tokens", type=int, default=32, help="caption length cap (default 32)")
     parser.add_argument("--data-dir", type=Path, default=DEFAULT_DATA_DIR, help=f"default {DEFAULT_DATA_DIR}")

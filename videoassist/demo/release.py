@@ -55,7 +55,7 @@ def package(checkpoint: Path, out: Path, llm: Path) -> None:
         raise ModelError(f"{checkpoint}: not a demo checkpoint (the tower must be stored and Gemma referenced)")
     partial = out.with_name(out.name + ".partial")
     shutil.rmtree(partial, ignore_errors=True)
-    (partial / adapter_folder(partial).name).mkdir(parents=True)
+    adapter_folder(partial).mkdir(parents=True)
     config["llm_name_or_path"] = llm.name  # replaced by the LLM folder on loading
     (partial / "config.json").write_text(json.dumps(config, indent=2) + "\n")
     for name in SETTINGS_FILES:

@@ -1,8 +1,10 @@
-"""`python -m videoassist.demo STEP`: the demo model's stage 0 (its vision tower), step by step, resumable.
+"""`python -m videoassist.demo STEP`: the demo model's own stages, step by step, resumable.
 
     data    make the training world and the check world (python -m data_tools synth), cache the training frames
-    vision  pre-train the vision tower with its probes (resumes from <work>/vision/checkpoint)
+    vision  stage 0: pre-train the vision tower with its probes (resumes from <work>/vision/checkpoint)
     check   score the tower's probes on the check world, decoded from MP4 (writes <work>/vision/check.json)
+    align   stage 1: train the `objects` read-out of <work>/base (python -m videoassist.demo.build) on the cached
+            train clips' ground truth; writes <work>/align
 
 Everything lives under --work (default outputs/demo); the settings come from --config (configs/demo/vision.yaml),
 `--set train.steps=10` overrides one of them (the value is YAML).
@@ -82,9 +84,17 @@ def step_check(settings: VisionSettings, work: Path, run: Path | None, splits: t
     return 0
 
 
+def step_align(settings: VisionSettings, work: Path) -> int:
+    from .align import train_readout
+
+    paths = _paths(work)
+    train_readout(work / "base", paths["world_train"], paths["cache"], work / "align", settings.align)
+    return 0
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m videoassist.demo", description=__doc__.split("\n")[0])
-    parser.add_argument("step", choices=("data", "vision", "check"))
+    parser.add_argument("step", choices=("data", "vision", "check", "align"))
     parser.add_argument("--config", type=Path, default=DEFAULT_CONFIG)
     parser.add_argument("--work", type=Path, default=Path("outputs/demo"))
     parser.add_argument("--set", action="append", default=[], metavar="KEY=VALUE", help="override a setting")
@@ -104,6 +114,8 @@ def main(argv: list[str] | None = None) -> int:
             return step_data(settings, args.work)
         if args.step == "vision":
             return step_vision(settings, args.work, args.run)
+        if args.step == "align":
+            return step_align(settings, args.work)
         return step_check(settings, args.work, args.run, tuple(args.splits.split(",")))
     except VideoAssistError as error:
         print(f"error: {error}", file=sys.stderr)

@@ -4,7 +4,11 @@
 demo carries its tower's weights (a few MB) instead of pointing at a folder of this machine, while Gemma stays a
 reference (to the converted folder of `gemma_folder()`).
 
-    python -m videoassist.demo.build --tower outputs/demo/vision --out outputs/demo/base [--token-mode valley_v1]
+The `objects` token mode starts from what is known: its cell classifier is the stage-0 cell probe of the
+(shape, colour) pair and of the centre's offset, and its projector maps each visual word to Gemma's embedding of
+the matching English word (visual_words.WORDS), so its tokens begin as soft text.
+
+    python -m videoassist.demo.build --tower outputs/demo/vision --out outputs/demo/base [--token-mode objects]
 """
 
 from __future__ import annotations
@@ -13,10 +17,14 @@ import argparse
 import sys
 from pathlib import Path
 
-from ..errors import VideoAssistError
+import torch
+from safetensors.torch import load_file
+
+from ..errors import ModelError, VideoAssistError
 from ..models.videoassist import build_from_base_models
 from .gemma import gemma_folder
 from .settings import load_settings
+from .visual_words import ARCHITECTURE, WORDS
 
 
 def build_demo_model(stage0: Path, **architecture):
@@ -26,21 +34,43 @@ def build_demo_model(stage0: Path, **architecture):
     fields = {"select_layer": settings.tower.select_layer, "vision_grid": grid, **architecture}
     model, processor = build_from_base_models(str(Path(stage0) / "tower"), str(gemma_folder()), **fields)
     model.config.vision_name_or_path = None  # stored, not referenced: the tower travels with the checkpoint
+    if model.config.token_mode == "objects":
+        init_object_tokens(model, processor.tokenizer, Path(stage0) / "probes.safetensors")
     return model, processor
+
+
+@torch.no_grad()
+def init_object_tokens(model, tokenizer, probes_file: Path) -> None:
+    """The cell classifier from the stage-0 probes; the projector from Gemma's embeddings of `WORDS`."""
+    probes = load_file(str(probes_file))
+    builder = model.token_builder
+    for name, probe in (("cell_class", "cell_pair"), ("cell_offset", "cell_offset")):
+        getattr(builder, name).weight.copy_(probes[f"{probe}.weight"])
+        getattr(builder, name).bias.copy_(probes[f"{probe}.bias"])
+    ids = [tokenizer.convert_tokens_to_ids(tokenizer.tokenize(word)) for word in WORDS]
+    split = [word for word, piece in zip(WORDS, ids) if len(piece) != 1]
+    if split:
+        raise ModelError(f"{tokenizer.name_or_path}: visual words that are not one token of this LLM: {split}")
+    embeddings = model.get_input_embeddings()(torch.tensor([piece[0] for piece in ids]))  # scaled as Gemma scales
+    model.projector.weight.copy_(embeddings.T)
+    model.projector.bias.zero_()
 
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m videoassist.demo.build", description=__doc__.split("\n")[0])
     parser.add_argument("--tower", type=Path, required=True, help="stage-0 result folder (tower/, settings.yaml)")
     parser.add_argument("--out", type=Path, required=True)
-    parser.add_argument("--token-mode", default="valley_v1")
-    parser.add_argument("--projector", default="mlp2x_gelu")
+    parser.add_argument("--token-mode", default="objects",
+                        help="objects (the demo's), or valley_v1 / valley_v2 / valley_v3 / llamavid for ablations")
+    parser.add_argument("--projector", default="mlp2x_gelu", help="projector of the other token modes")
     args = parser.parse_args(argv)
     if (args.out / "config.json").is_file():
         print(f"{args.out}: already built")
         return 0
     try:
-        model, processor = build_demo_model(args.tower, token_mode=args.token_mode, projector_type=args.projector)
+        architecture = (ARCHITECTURE if args.token_mode == "objects"
+                        else {"token_mode": args.token_mode, "projector_type": args.projector})
+        model, processor = build_demo_model(args.tower, **architecture)
     except VideoAssistError as error:
         print(f"error: {error}", file=sys.stderr)
         return 1

@@ -5,6 +5,7 @@
     tower:   {kind: resnet, hidden_sizes: [48, 96, 192], ...}  # a tiny ResNetModel or CLIPVisionModel
     train:   {steps: 1200, batch_size: 64, lr: 1.0e-3, ...} # AdamW + cosine on single frames
     augment: {scale: [0.8, 1.2], ...}                       # so the tower does not learn one renderer's habits
+    align:   {steps: 3000, batch_size: 128, ...}            # stage 1: the `objects` read-out on ground truth
 
 Every field has a default; a key the dataclass does not know is a one-line error naming the file.
 """
@@ -109,6 +110,20 @@ class TrainSettings:
 
 
 @dataclass(frozen=True)
+class AlignSettings:
+    """Stage 1: the `objects` token builder's read-out, trained on tracks of the cached train clips."""
+
+    steps: int = 3000
+    batch_size: int = 128       # clips per step
+    lr: float = 2.0e-3
+    weight_decay: float = 0.01
+    warmup_steps: int = 100
+    seed: int = 0
+    flip: float = 0.5           # probability of mirroring a clip's tracks, per axis (motion labels follow)
+    eval_every: int = 500
+
+
+@dataclass(frozen=True)
 class VisionSettings:
     data: DataSettings = field(default_factory=DataSettings)
     frames: FrameSettings = field(default_factory=FrameSettings)
@@ -116,6 +131,7 @@ class VisionSettings:
     train: TrainSettings = field(default_factory=TrainSettings)
     augment: AugmentSettings = field(default_factory=AugmentSettings)
     loss: LossWeights = field(default_factory=LossWeights)
+    align: AlignSettings = field(default_factory=AlignSettings)
 
     def to_dict(self) -> dict:
         return dataclasses.asdict(self)

@@ -11,7 +11,7 @@ import re
 from transformers import AutoConfig, PreTrainedConfig
 from transformers.configuration_utils import SubConfigSpec
 
-TOKEN_MODES = ("valley_v1", "valley_v2", "valley_v3", "llamavid")
+TOKEN_MODES = ("valley_v1", "valley_v2", "valley_v3", "llamavid", "objects")
 PROJECTOR_TYPES = ("linear", "mlp2x_gelu")
 QUERY_ENCODERS = ("cross_attention",)
 
@@ -22,13 +22,22 @@ class VideoAssistConfig(PreTrainedConfig):
         vision_config: config of the vision tower (any HF vision model that returns hidden states).
         text_config: config of the LLM (any `AutoModelForCausalLM`).
         token_mode: `valley_v1` (temporal mean of each patch + one CLS per frame), `valley_v2` (learned frame
-            weights), `valley_v3` (temporal transformer per patch) or `llamavid` (context + content tokens per frame).
+            weights), `valley_v3` (temporal transformer per patch), `llamavid` (context + content tokens per frame)
+            or `objects` (object-centric: each cell classified into one of `object_classes`, each class tracked
+            over the frames, a count token and 4 tokens per object slot; see object_tokens.py).
         content_pool: llamavid content tokens per frame: `mean` (1 token) or `grid:N` (N×N tokens).
         projector_type: `linear` or `mlp2x_gelu`, from the vision width to the LLM width.
         select_layer: which hidden state of the vision tower to use (-2: second-to-last, as LLaVA and Valley).
         vision_grid: patch grid side of the vision tower's feature map; derived from `image_size // patch_size`
             when the vision config has them (ViTs), needed for conv nets.
         freeze_vision: keep the vision tower frozen (and run it without gradients).
+        freeze_token_builder: keep the token builder as it is (the `objects` read-out, trained apart with direct
+            supervision, is not retrained through the LLM).
+        object_classes / object_slots / object_motions / object_events / object_max_count: the `objects` mode's
+            object classes (cell classifier outputs), object slots shown to the LLM, and the sizes of its motion,
+            event and count predictions.
+        object_track_steps / object_width / object_layers / object_heads: the class tracks are resampled to this
+            many time steps and read by a small transformer across classes of this width, depth and heads.
         freeze_llm: keep the LLM's own weights frozen (stage 1, and LoRA, whose adapters PEFT stores apart).
         temporal_heads / temporal_layers: valley_v3's transformer along time.
         query_encoder: how llamavid turns a question into text queries (`cross_attention`: learnable latent
@@ -55,6 +64,16 @@ class VideoAssistConfig(PreTrainedConfig):
     vision_grid: int | None = None
     freeze_vision: bool = True
     freeze_llm: bool = True
+    freeze_token_builder: bool = False
+    object_classes: int = 24
+    object_slots: int = 3
+    object_motions: int = 5
+    object_events: int = 9
+    object_max_count: int = 3
+    object_track_steps: int = 8
+    object_width: int = 128
+    object_layers: int = 2
+    object_heads: int = 4
     temporal_heads: int = 8
     temporal_layers: int = 1
     query_encoder: str = "cross_attention"
@@ -89,6 +108,14 @@ class VideoAssistConfig(PreTrainedConfig):
         return self.vision_config.hidden_size
 
     @property
+    def projector_in_features(self) -> int:
+        """What the projector reads: vision features, or (`objects`) a distribution over the visual words: two name
+        words per class, the motions, the events, the counts and "empty"."""
+        if self.token_mode == "objects":
+            return 2 * self.object_classes + self.object_motions + self.object_events + self.object_max_count + 1
+        return self.vision_width
+
+    @property
     def text_width(self) -> int:
         return self.text_config.hidden_size
 
@@ -117,11 +144,14 @@ class VideoAssistConfig(PreTrainedConfig):
         """Visual tokens one video contributes to the LLM's input.
 
         Valley: every patch position pooled over time, plus one global (CLS) token per frame.
+        Objects: one count token and four tokens per object slot, whatever the number of frames.
         LLaMA-VID: per frame one context token for the first question and the content tokens; every later question
         of the same conversation adds its own context token per frame (the content tokens are shared).
         """
         if self.token_mode == "llamavid":
             return num_frames * (1 + self.content_tokens_per_frame) + (max(num_questions, 1) - 1) * num_frames
+        if self.token_mode == "objects":
+            return 1 + 4 * self.object_slots
         return self.patch_grid**2 + num_frames
 
     def visual_block_sizes(self, num_frames: int, num_questions: int = 1) -> list[int]:

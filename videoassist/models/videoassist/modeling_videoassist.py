@@ -77,7 +77,7 @@ class VideoAssistForCausalLM(VideoAssistPreTrainedModel, GenerationMixin):
         vision_model = vision_model if vision_model is not None else AutoModel.from_config(config.vision_config)
         self.vision_tower = VisionTower(vision_model, config.select_layer, frozen=config.freeze_vision)
         self.token_builder = build_token_builder(config)
-        self.projector = build_projector(config.projector_type, config.vision_width, config.text_width)
+        self.projector = build_projector(config.projector_type, config.projector_in_features, config.text_width)
         self.query_encoder = (
             build_query_encoder(
                 config.query_encoder, config.text_width, config.vision_width, config.num_queries, config.query_heads
@@ -109,7 +109,9 @@ class VideoAssistForCausalLM(VideoAssistPreTrainedModel, GenerationMixin):
 
     def trained_modules(self) -> dict[str, nn.Module]:
         """The modules trained on top of the base models (stage 1 trains exactly these)."""
-        modules = {"token_builder": self.token_builder, "projector": self.projector}
+        modules = {"projector": self.projector}
+        if not self.config.freeze_token_builder:
+            modules["token_builder"] = self.token_builder
         if self.query_encoder is not None:
             modules["query_encoder"] = self.query_encoder
         return modules

@@ -8,6 +8,8 @@ LLaMA-VID (Li et al., 2023) makes two tokens kinds per frame:
   context  text queries Q attend over the frame's patches X: E = mean_q(softmax(Q·K(X)ᵀ/√d)·X), then a value
            projection to the LLM width;
   content  X average-pooled to 1 token or an N×N grid, then the projector.
+`objects` (object_tokens.py) reads the cells as object classes tracked over the frames: a count token and four
+tokens per object slot.
 Each builder returns the video's tokens in the LLM width, in the order they fill the `<video>` placeholders.
 """
 
@@ -20,6 +22,7 @@ import torch.nn.functional as F
 from torch import nn
 
 from .configuration_videoassist import VideoAssistConfig
+from .object_tokens import ObjectTokens
 from .vision_tower import VisionFeatures
 
 
@@ -113,4 +116,6 @@ def build_token_builder(config: VideoAssistConfig) -> nn.Module:
         return ValleyV3(width, config.temporal_heads, config.temporal_layers)
     if config.token_mode == "llamavid":
         return LlamaVid(width, config.text_width, config.content_pool, config.content_tokens_per_frame)
+    if config.token_mode == "objects":
+        return ObjectTokens(config)
     raise ValueError(f"unknown token_mode {config.token_mode!r}")

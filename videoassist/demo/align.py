@@ -1,0 +1,151 @@
+"""Stage 1 of the demo: train the `objects` read-out with the world's ground truth, so its tokens say what is seen.
+
+The built model's cell classifier (the stage-0 probes) turns each cached train clip into class tracks once (tower
+and classifier frozen, so the tracks are fixed); then the read-out's transformer and heads learn, per clip, the
+number of objects and, per class, whether it names an object, its motion and its event (visual_words.scene_targets),
+with cross-entropy. Tracks are mirrored left-right and up-down at random, their motion labels with them. Seconds
+per hundred steps: the LLM is not involved. The result is the built model with the read-out trained and frozen
+(`freeze_token_builder`), written to the output folder (beside its name, then renamed: a rerun after an
+interruption starts again, a finished one is skipped).
+
+    python -m videoassist.demo align --work outputs/demo        # reads <work>/base, writes <work>/align
+"""
+
+from __future__ import annotations
+
+import json
+import math
+import shutil
+import time
+from pathlib import Path
+
+import numpy as np
+import torch
+import torch.nn.functional as F
+from tqdm import tqdm
+
+from data_tools.synth.world import Clip
+from ..inference.loading import load_model
+from .frame_cache import ground_truth, load_split
+from .settings import AlignSettings
+from .tower import normalise
+from .visual_words import IGNORE, MOTION_KEYS, scene_targets
+
+# Mirroring swaps these motions.
+MIRROR = {0: ("left", "right"), 1: ("up", "down")}
+
+
+@torch.no_grad()
+def clip_tracks(model, processor, frames: np.ndarray, batch_clips: int = 32, progress: bool = True) -> torch.Tensor:
+    """uint8 frames [N, T, S, S, 3] (the frame cache) → the read-out's tracks [N, K, 3·steps]."""
+    out = []
+    for start in tqdm(range(0, len(frames), batch_clips), desc="tracks", unit="batch", disable=not progress):
+        chunk = torch.from_numpy(frames[start:start + batch_clips])
+        clips, steps = chunk.shape[:2]
+        pixels = normalise(processor.image_processor, chunk.flatten(0, 1).permute(0, 3, 1, 2).float() / 255.0)
+        patches = model.vision_tower(pixels).patch_tokens
+        out.append(model.token_builder.tracks(patches.unflatten(0, (clips, steps))))
+    return torch.cat(out)
+
+
+def split_targets(world: Path, split: str) -> dict[str, torch.Tensor]:
+    """The read-out's targets of every clip of `split`, in ground-truth order (the frame cache's order)."""
+    targets = [scene_targets(Clip.from_record(r)) for r in ground_truth(world) if r["split"] == split]
+    return {key: torch.from_numpy(np.stack([t[key] for t in targets])) for key in targets[0]}
+
+
+def mirror(tracks: torch.Tensor, targets: dict[str, torch.Tensor], flips: torch.Tensor) -> tuple:
+    """Mirror clip b along axis a where flips[b, a]: its centred x (y) tracks change sign, left↔right (up↔down)."""
+    steps = tracks.shape[-1] // 3
+    tracks, motion = tracks.clone(), targets["motion"].clone()
+    for axis, (first, second) in MIRROR.items():
+        rows = flips[:, axis]
+        coords = slice((1 + axis) * steps, (2 + axis) * steps)
+        tracks[rows, :, coords] = -tracks[rows, :, coords]
+        a, b = MOTION_KEYS.index(first), MOTION_KEYS.index(second)
+        original = targets["motion"][rows]
+        swapped = original.clone()
+        swapped[original == a], swapped[original == b] = b, a
+        motion[rows] = swapped
+    return tracks, {**targets, "motion": motion}
+
+
+def readout_losses(scene, targets: dict[str, torch.Tensor]) -> dict[str, torch.Tensor]:
+    terms = {
+        "count": F.cross_entropy(scene.count, targets["count"]),
+        "objectness": F.binary_cross_entropy_with_logits(scene.objectness, targets["objectness"]),
+        "motion": F.cross_entropy(scene.motion.flatten(0, 1), targets["motion"].flatten(), ignore_index=IGNORE),
+        "event": F.cross_entropy(scene.event.flatten(0, 1), targets["event"].flatten(), ignore_index=IGNORE),
+    }
+    terms["total"] = sum(terms.values())
+    return terms
+
+
+@torch.no_grad()
+def readout_metrics(scene, targets: dict[str, torch.Tensor]) -> dict[str, float]:
+    """Per clip: count right, the set of objects exact; per true object: motion and event right."""
+    objects = targets["objectness"] > 0.5
+    return {
+        "count_acc": (scene.count.argmax(-1) == targets["count"]).float().mean().item(),
+        "objects_exact": ((scene.objectness > 0) == objects).all(-1).float().mean().item(),
+        "motion_acc": (scene.motion.argmax(-1) == targets["motion"])[objects].float().mean().item(),
+        "event_acc": (scene.event.argmax(-1) == targets["event"])[objects].float().mean().item(),
+    }
+
+
+def learning_rate(step: int, settings: AlignSettings) -> float:
+    if step < settings.warmup_steps:
+        return settings.lr * (step + 1) / settings.warmup_steps
+    progress = (step - settings.warmup_steps) / max(1, settings.steps - settings.warmup_steps)
+    return settings.lr * 0.5 * (1.0 + math.cos(math.pi * progress))
+
+
+def train_readout(base: Path, world: Path, cache: Path, out: Path, settings: AlignSettings,
+                  progress: bool = True) -> dict[str, float]:
+    """Train the read-out of the model in `base` on the cached clips of `world`; write the model to `out`.
+    Returns the validation metrics."""
+    if (Path(out) / "config.json").is_file():
+        print(f"{out}: already trained")
+        return json.loads((Path(out) / "readout_metrics.json").read_text())
+    torch.manual_seed(settings.seed)
+    model, processor = load_model(str(base))
+    builder = model.token_builder
+    data = {}
+    for split in ("train", "val"):
+        tracks = clip_tracks(model, processor, load_split(world, cache, split, progress).frames, progress=progress)
+        data[split] = (tracks, split_targets(world, split))
+    train_tracks, train_targets = data["train"]
+    trained = [p for name, p in builder.named_parameters() if not name.startswith(("cell_class", "cell_offset"))]
+    optimizer = torch.optim.AdamW(trained, lr=settings.lr, weight_decay=settings.weight_decay)
+    generator = torch.Generator().manual_seed(settings.seed)
+    log, started = [], time.perf_counter()
+    builder.train()
+    for step in tqdm(range(settings.steps), desc="align", unit="step", disable=not progress):
+        index = torch.randint(len(train_tracks), (settings.batch_size,), generator=generator)
+        flips = torch.rand(settings.batch_size, 2, generator=generator) < settings.flip
+        tracks, targets = mirror(train_tracks[index], {k: v[index] for k, v in train_targets.items()}, flips)
+        for group in optimizer.param_groups:
+            group["lr"] = learning_rate(step, settings)
+        losses = readout_losses(builder.scene(tracks), targets)
+        optimizer.zero_grad()
+        losses["total"].backward()
+        optimizer.step()
+        if (step + 1) % settings.eval_every == 0 or step + 1 == settings.steps:
+            builder.eval()
+            with torch.no_grad():
+                val = readout_metrics(builder.scene(data["val"][0]), data["val"][1])
+            builder.train()
+            log.append({"step": step + 1, "seconds": round(time.perf_counter() - started, 1),
+                        **{k: round(v.item(), 4) for k, v in losses.items()}, **{f"val_{k}": round(v, 4)
+                                                                                for k, v in val.items()}})
+            print(json.dumps(log[-1]))
+    builder.eval()
+    model.config.freeze_token_builder = True
+    partial = Path(out).with_name(Path(out).name + ".partial")
+    shutil.rmtree(partial, ignore_errors=True)
+    model.save_pretrained(partial)
+    processor.save_pretrained(partial)
+    (partial / "readout_log.jsonl").write_text("".join(json.dumps(line) + "\n" for line in log))
+    (partial / "readout_metrics.json").write_text(json.dumps(log[-1], indent=2) + "\n")
+    partial.rename(out)
+    return log[-1]

@@ -31,7 +31,9 @@ stage0() {  # the demo's own steps: python -m videoassist.demo
 
 instruct() {  # the project's trainer, with configs/demo/instruct.yaml and paths under WORK
     videoassist train configs/demo/instruct.yaml --set "output_dir=$WORK/instruct" --set "model.base=$WORK/align" \
-        --set "data.0.path=$WORK/world_train/instruct_train.json" --set "data.0.video_root=$WORK/world_train"
+        --set "data.0.path=$WORK/world_train/instruct_train.json" --set "data.0.video_root=$WORK/world_train" \
+        --set "data.1.path=$WORK/world_train/eval_train.json" --set "data.1.video_root=$WORK/world_train" \
+        --set "data.2.path=$WORK/world_train/pretrain_train.json" --set "data.2.video_root=$WORK/world_train"
 }
 
 for stage in "${STAGES[@]}"; do

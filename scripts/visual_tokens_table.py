@@ -21,6 +21,7 @@ MODES = [
     ("llamavid", {"content_pool": "mean"}),
     ("llamavid", {"content_pool": "grid:2"}),
     ("llamavid", {"content_pool": "grid:4"}),
+    ("objects", {}),
 ]
 
 
@@ -47,7 +48,8 @@ def main():
         "Vision tower as in Valley: CLIP ViT-L/14 at 224 px, a 16×16 = 256 patch grid. Valley modes give the 256\n"
         "time-pooled patch tokens plus one CLS token per frame; LLaMA-VID gives per frame one context token and\n"
         "1 (`mean`) or N² (`grid:N`) content tokens, so an hour at 1 fps (3600 frames) fits a long-context LLM.\n"
-        "In a multi-turn LLaMA-VID chat every further question adds one context token per frame.\n\n"
+        "In a multi-turn LLaMA-VID chat every further question adds one context token per frame.\n"
+        "`objects` (the demo's) gives a count token and 4 tokens per object slot (3 slots), whatever the frames.\n\n"
         f"{table()}\n"
     )
     Path(args.out).write_text(text)

@@ -7,6 +7,7 @@ import json
 
 import pytest
 import torch
+from safetensors.torch import load_file
 
 from videoassist.demo.release import load_demo, package
 from videoassist.errors import ModelError
@@ -59,6 +60,10 @@ def test_a_packaged_checkpoint_loads_on_its_llm_folder_and_answers_as_before(tra
     expected, got = _logits(original, processor), _logits(shipped, shipped_processor)
     assert torch.equal(expected.argmax(-1), got.argmax(-1))
     assert torch.allclose(expected, got, atol=0.05 * expected.abs().max().item())
+    stored = load_file(str(out / "model.safetensors"))
+    assert {v.dtype for k, v in stored.items() if k.startswith("vision_tower.") and v.is_floating_point()} == {
+        torch.bfloat16}
+    assert {v.dtype for k, v in stored.items() if k.startswith(("projector.", "token_builder."))} == {torch.float32}
     size = sum(p.stat().st_size for p in out.rglob("*.safetensors"))
     assert size < 0.6 * sum(p.stat().st_size for p in (trained / "checkpoint").rglob("*.safetensors"))
 

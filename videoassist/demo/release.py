@@ -1,8 +1,11 @@
 """The `demo` model as it ships: a trained checkpoint's own weights in the package, Gemma 3 270M from the cache.
 
 A checkpoint of the recipe references Gemma by the path of this machine's converted folder and carries Gemma's
-33 MB tokenizer. `package` keeps what was trained (vision tower, token builder, projector, LoRA adapter) in
-bfloat16, drops the tokenizer and the reference, and adds Gemma's terms (the adapter is a Gemma derivative).
+33 MB tokenizer. `package` keeps what was trained: the vision tower and the LoRA adapter (nearly all of it) in
+bfloat16, the small token builder and projector in float32 (the read-out's class tracks and word mixtures are
+what the answers hang on); it drops the tokenizer and the reference, adds Gemma's terms (the adapter is a Gemma
+derivative) and, under `recipe/`, the records of how it was made: stage 2's training config and log, and the
+stage-1 read-out's log.
 `load_demo` puts the converted folder of `gemma_folder()` back in as the LLM and its tokenizer.
 
     python -m videoassist.demo.release --checkpoint outputs/demo/instruct --out videoassist/demo/weights/model
@@ -18,16 +21,19 @@ import sys
 from pathlib import Path
 
 import torch
+import yaml
 from safetensors.torch import load_file, save_file
 
 from ..errors import ModelError, VideoAssistError
 from ..models.videoassist import VideoAssistConfig, VideoAssistForCausalLM, VideoAssistProcessor, video_tokenizer
 from ..training.lora import adapter_folder, attach_saved_adapter
+from ..training.trainer import CONFIG_FILE
 from .gemma import gemma_folder
 
 DEMO_MODEL = Path(__file__).resolve().parent / "weights" / "model"
 SETTINGS_FILES = ("generation_config.json", "preprocessor_config.json", "videoassist_processor.json")
 TERMS = "GEMMA_TERMS.html"
+FULL_PRECISION = ("token_builder.", "projector.")  # small, and what the visual tokens are made of
 
 
 def load_demo(folder: Path = DEMO_MODEL, llm: Path | None = None, dtype=None):
@@ -65,6 +71,7 @@ def package(checkpoint: Path, out: Path, llm: Path) -> None:
     _to_bfloat16(checkpoint / "model.safetensors", partial / "model.safetensors")
     _to_bfloat16(adapter_folder(checkpoint) / "adapter_model.safetensors",
                  adapter_folder(partial) / "adapter_model.safetensors")
+    _copy_records(checkpoint, partial / "recipe")
     if (llm / TERMS).is_file():
         shutil.copy2(llm / TERMS, partial / TERMS)
     if out.exists():
@@ -74,7 +81,26 @@ def package(checkpoint: Path, out: Path, llm: Path) -> None:
 
 def _to_bfloat16(source: Path, target: Path) -> None:
     state = load_file(str(source))
-    save_file({k: v.to(torch.bfloat16) if v.is_floating_point() else v for k, v in state.items()}, str(target))
+    save_file({k: v.to(torch.bfloat16) if v.is_floating_point() and not k.startswith(FULL_PRECISION) else v
+               for k, v in state.items()}, str(target))
+
+
+def _copy_records(checkpoint: Path, records: Path) -> None:
+    """Stage 2's training config and log (the last Trainer checkpoint's log history) and the stage-1 log of the
+    model it started from, where they exist."""
+    records.mkdir()
+    config_file = checkpoint / CONFIG_FILE
+    if not config_file.is_file():
+        return
+    shutil.copy2(config_file, records / "instruct.yaml")
+    states = sorted(checkpoint.glob("checkpoint-*/trainer_state.json"), key=lambda p: int(p.parent.name.split("-")[1]))
+    if states:
+        history = json.loads(states[-1].read_text())["log_history"]
+        (records / "instruct_log.jsonl").write_text("".join(json.dumps(line) + "\n" for line in history))
+    base = Path(yaml.safe_load(config_file.read_text())["model"]["base"])
+    for name in ("readout_log.jsonl", "readout_metrics.json"):
+        if (base / name).is_file():
+            shutil.copy2(base / name, records / f"align_{name.removeprefix('readout_')}")
 
 
 def main(argv: list[str] | None = None) -> int:

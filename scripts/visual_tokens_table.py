@@ -49,7 +49,7 @@ def main():
         "time-pooled patch tokens plus one CLS token per frame; LLaMA-VID gives per frame one context token and\n"
         "1 (`mean`) or N² (`grid:N`) content tokens, so an hour at 1 fps (3600 frames) fits a long-context LLM.\n"
         "In a multi-turn LLaMA-VID chat every further question adds one context token per frame.\n"
-        "`objects` (the demo's) gives a count token and 4 tokens per object slot (3 slots), whatever the frames.\n\n"
+        "`objects` (the demo's) gives a count token and 5 tokens per object slot (3 slots), whatever the frames.\n\n"
         f"{table()}\n"
     )
     Path(args.out).write_text(text)

@@ -61,23 +61,25 @@ def scene(objectness, count=0) -> ObjectScene:
     motion[..., 2] = 20.0  # "up" for every class
     event = torch.zeros(batch, CLASSES, 9)
     event[..., 1] = 20.0  # "appears"
+    order = torch.zeros(batch, CLASSES, 2)
+    order[..., 1] = 20.0  # partway
     counts = torch.zeros(batch, 3)
     counts[:, count] = 20.0
-    return ObjectScene(counts, torch.tensor(objectness), motion, event)
+    return ObjectScene(counts, torch.tensor(objectness), motion, event, order)
 
 
 def test_words_put_the_likely_objects_first_and_empty_slots_on_the_empty_word():
     builder = readout(object_slots=2)
     vocabulary = builder.config.projector_in_features
-    assert vocabulary == 2 * CLASSES + 5 + 9 + 3 + 1
+    assert vocabulary == 2 * CLASSES + 5 + 9 + 2 + 3 + 1
     words = builder.word_distributions(scene([[-20.0, 20.0, -20.0]], count=0))
-    assert words.shape == (1, 1 + 4 * 2, vocabulary)
-    assert torch.allclose(words.sum(-1), torch.ones(1, 9))
+    assert words.shape == (1, 1 + 5 * 2, vocabulary)
+    assert torch.allclose(words.sum(-1), torch.ones(1, 11))
     top = words[0].argmax(-1).tolist()
-    motions, events = 2 * CLASSES, 2 * CLASSES + 5
+    motions, events, orders = 2 * CLASSES, 2 * CLASSES + 5, 2 * CLASSES + 5 + 9
     assert top[0] == vocabulary - 1 - 3  # count token: "one"
-    assert top[1:5] == [1, CLASSES + 1, motions + 2, events + 1]  # class 1: its two names, up, appears
-    assert top[5:] == [vocabulary - 1] * 4  # the second slot holds no object
+    assert top[1:6] == [1, CLASSES + 1, motions + 2, events + 1, orders + 1]  # class 1: names, up, appears, partway
+    assert top[6:] == [vocabulary - 1] * 5  # the second slot holds no object
 
 
 def test_objects_mode_gives_its_fixed_token_count_through_the_model():
@@ -86,7 +88,7 @@ def test_objects_mode_gives_its_fixed_token_count_through_the_model():
         video = np.random.default_rng(frames).integers(0, 256, (frames, 36, 48, 3), dtype=np.uint8)
         batch = processor([[{"role": "user", "content": "How many objects are there?"}]], videos=[video],
                           add_generation_prompt=True)
-        assert int((batch["input_ids"] == processor.video_token_id).sum()) == 1 + 4 * 3
+        assert int((batch["input_ids"] == processor.video_token_id).sum()) == 1 + 5 * 3
         with torch.no_grad():
             out = model(**{k: v for k, v in batch.items() if k != "labels"})
         assert torch.isfinite(out.logits).all()
@@ -121,6 +123,9 @@ def test_scene_targets_name_objects_by_their_first_colour_and_encode_the_event()
     assert targets["motion"][red_circle] == MOTION_KEYS.index("right")
     assert targets["event"][red_circle] == EVENT_KEYS.index("changes_colour:blue")
     assert targets["event"][white_star] == EVENT_KEYS.index("none")
+    assert targets["order"][red_circle] == 0 and targets["order"][white_star] == 0
+    appearing = scene_targets(clip_with([obj("star", "white", "up")], Event("appears", 0, 1.5, 12)))
+    assert appearing["order"][white_star] == 1 and appearing["event"][white_star] == EVENT_KEYS.index("appears")
     assert targets["motion"][blue_circle] == IGNORE and targets["event"][blue_circle] == IGNORE
     assert len(WORDS) == tiny_config("objects").projector_in_features
 
@@ -145,7 +150,8 @@ def test_read_out_learns_the_targets_of_its_tracks():
     builder = readout()
     tracks = torch.randn(16, CLASSES, 12)
     targets = {"count": torch.randint(0, 3, (16,)), "objectness": (torch.rand(16, CLASSES) < 0.5).float(),
-               "motion": torch.randint(0, 5, (16, CLASSES)), "event": torch.randint(0, 9, (16, CLASSES))}
+               "motion": torch.randint(0, 5, (16, CLASSES)), "event": torch.randint(0, 9, (16, CLASSES)),
+               "order": torch.randint(0, 2, (16, CLASSES))}
     trained = [p for n, p in builder.named_parameters() if not n.startswith("cell_")]
     optimizer = torch.optim.AdamW(trained, lr=3e-3)
     first = None

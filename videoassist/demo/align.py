@@ -2,7 +2,8 @@
 
 The built model's cell classifier (the stage-0 probes) turns each cached train clip into class tracks once (tower
 and classifier frozen, so the tracks are fixed); then the read-out's transformer and heads learn, per clip, the
-number of objects and, per class, whether it names an object, its motion and its event (visual_words.scene_targets),
+number of objects and, per class, whether it names an object, its motion, its event and its order
+(visual_words.scene_targets),
 with cross-entropy. Tracks are mirrored left-right and up-down at random, their motion labels with them. Seconds
 per hundred steps: the LLM is not involved. The result is the built model with the read-out trained and frozen
 (`freeze_token_builder`), written to the output folder (beside its name, then renamed: a rerun after an
@@ -76,6 +77,7 @@ def readout_losses(scene, targets: dict[str, torch.Tensor]) -> dict[str, torch.T
         "objectness": F.binary_cross_entropy_with_logits(scene.objectness, targets["objectness"]),
         "motion": F.cross_entropy(scene.motion.flatten(0, 1), targets["motion"].flatten(), ignore_index=IGNORE),
         "event": F.cross_entropy(scene.event.flatten(0, 1), targets["event"].flatten(), ignore_index=IGNORE),
+        "order": F.cross_entropy(scene.order.flatten(0, 1), targets["order"].flatten(), ignore_index=IGNORE),
     }
     terms["total"] = sum(terms.values())
     return terms
@@ -83,13 +85,14 @@ def readout_losses(scene, targets: dict[str, torch.Tensor]) -> dict[str, torch.T
 
 @torch.no_grad()
 def readout_metrics(scene, targets: dict[str, torch.Tensor]) -> dict[str, float]:
-    """Per clip: count right, the set of objects exact; per true object: motion and event right."""
+    """Per clip: count right, the set of objects exact; per true object: motion, event and order right."""
     objects = targets["objectness"] > 0.5
     return {
         "count_acc": (scene.count.argmax(-1) == targets["count"]).float().mean().item(),
         "objects_exact": ((scene.objectness > 0) == objects).all(-1).float().mean().item(),
         "motion_acc": (scene.motion.argmax(-1) == targets["motion"])[objects].float().mean().item(),
         "event_acc": (scene.event.argmax(-1) == targets["event"])[objects].float().mean().item(),
+        "order_acc": (scene.order.argmax(-1) == targets["order"])[objects].float().mean().item(),
     }
 
 

@@ -25,6 +25,7 @@ WORDS = (
     + [f" {shape}" for shape, _ in ALL_PAIRS]          # second: its shape
     + [f" {motion}" for motion in MOTION_KEYS]
     + [" nothing", " appears", " disappears"] + [f" {colour}" for colour in COLOURS]  # "changes colour to X": X
+    + [" start", " midway"]                            # there from the start, or appears partway through
     + [" one", " two", " three"]
     + [" none"]                                        # an empty slot
 )
@@ -34,20 +35,23 @@ ARCHITECTURE = {"token_mode": "objects", "projector_type": "linear", "object_cla
 
 
 def scene_targets(clip: Clip) -> dict[str, np.ndarray]:
-    """A clip's read-out targets: count (objects - 1), objectness [24] (0/1), motion [24] and event [24]
-    (indices; IGNORE where the class names no object)."""
+    """A clip's read-out targets: count (objects - 1), objectness [24] (0/1), motion [24], event [24] and order
+    [24] (indices; order 1: appears partway; IGNORE where the class names no object)."""
     objectness = np.zeros(len(ALL_PAIRS), np.float32)
     motion = np.full(len(ALL_PAIRS), IGNORE, np.int64)
     event = np.full(len(ALL_PAIRS), IGNORE, np.int64)
+    order = np.full(len(ALL_PAIRS), IGNORE, np.int64)
     for index, obj in enumerate(clip.objects):
         k = ALL_PAIRS.index((obj.shape, obj.colour))
         objectness[k] = 1.0
         motion[k] = MOTION_KEYS.index(obj.motion)
         happening = clip.event if clip.event is not None and clip.event.object == index else None
+        order[k] = int(happening is not None and happening.type == "appears")
         if happening is None:
             event[k] = 0
         elif happening.type == "changes_colour":
             event[k] = EVENT_KEYS.index(f"changes_colour:{happening.to_colour}")
         else:
             event[k] = EVENT_KEYS.index(happening.type)
-    return {"count": np.int64(len(clip.objects) - 1), "objectness": objectness, "motion": motion, "event": event}
+    return {"count": np.int64(len(clip.objects) - 1), "objectness": objectness, "motion": motion, "event": event,
+            "order": order}

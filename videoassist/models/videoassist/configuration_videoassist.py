@@ -24,7 +24,7 @@ class VideoAssistConfig(PreTrainedConfig):
         token_mode: `valley_v1` (temporal mean of each patch + one CLS per frame), `valley_v2` (learned frame
             weights), `valley_v3` (temporal transformer per patch), `llamavid` (context + content tokens per frame)
             or `objects` (object-centric: each cell classified into one of `object_classes`, each class tracked
-            over the frames, a count token and 4 tokens per object slot; see object_tokens.py).
+            over the frames, a count token and 5 tokens per object slot; see object_tokens.py).
         content_pool: llamavid content tokens per frame: `mean` (1 token) or `grid:N` (N×N tokens).
         projector_type: `linear` or `mlp2x_gelu`, from the vision width to the LLM width.
         select_layer: which hidden state of the vision tower to use (-2: second-to-last, as LLaVA and Valley).
@@ -110,9 +110,9 @@ class VideoAssistConfig(PreTrainedConfig):
     @property
     def projector_in_features(self) -> int:
         """What the projector reads: vision features, or (`objects`) a distribution over the visual words: two name
-        words per class, the motions, the events, the counts and "empty"."""
+        words per class, the motions, the events, start and partway, the counts and "empty"."""
         if self.token_mode == "objects":
-            return 2 * self.object_classes + self.object_motions + self.object_events + self.object_max_count + 1
+            return 2 * self.object_classes + self.object_motions + self.object_events + 2 + self.object_max_count + 1
         return self.vision_width
 
     @property
@@ -144,14 +144,14 @@ class VideoAssistConfig(PreTrainedConfig):
         """Visual tokens one video contributes to the LLM's input.
 
         Valley: every patch position pooled over time, plus one global (CLS) token per frame.
-        Objects: one count token and four tokens per object slot, whatever the number of frames.
+        Objects: one count token and five tokens per object slot, whatever the number of frames.
         LLaMA-VID: per frame one context token for the first question and the content tokens; every later question
         of the same conversation adds its own context token per frame (the content tokens are shared).
         """
         if self.token_mode == "llamavid":
             return num_frames * (1 + self.content_tokens_per_frame) + (max(num_questions, 1) - 1) * num_frames
         if self.token_mode == "objects":
-            return 1 + 4 * self.object_slots
+            return 1 + 5 * self.object_slots
         return self.patch_grid**2 + num_frames
 
     def visual_block_sizes(self, num_frames: int, num_questions: int = 1) -> list[int]:

@@ -5,11 +5,11 @@ classes, and reads where in the cell the object's centre lies. Per class and fra
 most confident cell) and a position (the cells' centres weighted by their confidence): a *track* over the frames,
 resampled to a fixed number of time steps so that any frame count works. A small transformer across the K tracks
 (plus one summary token) lets each class see the others — a colour change is one class ending where another
-begins — and predicts, per class, whether it names an object of the clip, its motion and its event, and from the
-summary token how many objects there are.
+begins — and predicts, per class, whether it names an object of the clip, its motion, its event and whether it is
+there from the start or comes partway through, and from the summary token how many objects there are.
 
-The LLM sees a count token and, for each of the `object_slots` most likely objects, four tokens: its two name
-words (e.g. colour and shape), its motion and its event. Each token is a probability distribution over the
+The LLM sees a count token and, for each of the `object_slots` most likely objects, five tokens: its two name
+words (e.g. colour and shape), its motion, its event and its order (start or partway). Each token is a probability distribution over the
 *visual words* (`config.projector_in_features` of them) that a linear projector maps to the LLM's width; a slot
 that holds no object moves its mass to the "empty" word. Initialised with the LLM's own embeddings of matching
 words (videoassist/demo/build.py does), the tokens start as soft text.
@@ -33,12 +33,13 @@ from .vision_tower import VisionFeatures
 @dataclass
 class ObjectScene:
     """The read-out's predictions for a batch of clips (logits): count [B, C], objectness [B, K], motion
-    [B, K, M], event [B, K, E]."""
+    [B, K, M], event [B, K, E], order [B, K, 2] (there from the start, or partway)."""
 
     count: torch.Tensor
     objectness: torch.Tensor
     motion: torch.Tensor
     event: torch.Tensor
+    order: torch.Tensor
 
 
 class ObjectTokens(nn.Module):
@@ -56,6 +57,7 @@ class ObjectTokens(nn.Module):
         self.objectness = nn.Linear(width, 1)
         self.motion = nn.Linear(width, config.object_motions)
         self.event = nn.Linear(width, config.object_events)
+        self.order = nn.Linear(width, 2)
         self.count = nn.Linear(width, config.object_max_count)
 
     def tracks(self, patch_tokens: torch.Tensor) -> torch.Tensor:
@@ -82,11 +84,12 @@ class ObjectTokens(nn.Module):
         encoded = self.encoder(tokens)
         summary, classes = encoded[:, 0], encoded[:, 1:]
         return ObjectScene(self.count(summary), self.objectness(classes).squeeze(-1), self.motion(classes),
-                           self.event(classes))
+                           self.event(classes), self.order(classes))
 
     def word_distributions(self, scene: ObjectScene) -> torch.Tensor:
-        """[B, 1 + 4·slots, visual words]: the count token, then per slot (most likely object first) its two name
-        words, its motion and its event, each moved towards "empty" by the chance that the slot holds no object."""
+        """[B, 1 + 5·slots, visual words]: the count token, then per slot (most likely object first) its two name
+        words, its motion, its event and its order, each moved towards "empty" by the chance that the slot holds no
+        object."""
         config = self.config
         classes, motions, events = config.object_classes, config.object_motions, config.object_events
         vocabulary = config.projector_in_features
@@ -96,12 +99,15 @@ class ObjectTokens(nn.Module):
         objectness = scene.objectness.sigmoid()
         present, chosen = objectness.topk(config.object_slots, dim=-1)  # [B, S]
         rows = torch.arange(batch, device=chosen.device).unsqueeze(1)
-        slots = scene.count.new_zeros(batch, config.object_slots, 4, vocabulary)
+        slots = scene.count.new_zeros(batch, config.object_slots, 5, vocabulary)
         names = F.one_hot(chosen, classes).to(slots.dtype)
         slots[..., 0, :classes] = names
         slots[..., 1, classes:2 * classes] = names
-        slots[..., 2, 2 * classes:2 * classes + motions] = scene.motion[rows, chosen].softmax(-1)
-        slots[..., 3, 2 * classes + motions:2 * classes + motions + events] = scene.event[rows, chosen].softmax(-1)
+        start = 2 * classes
+        for token, logits in ((2, scene.motion), (3, scene.event), (4, scene.order)):
+            width = logits.shape[-1]
+            slots[..., token, start:start + width] = logits[rows, chosen].softmax(-1)
+            start += width
         slots = slots * present[..., None, None]
         slots[..., vocabulary - 1] = 1.0 - present.unsqueeze(-1)
         return torch.cat([count, slots.flatten(1, 2)], 1)

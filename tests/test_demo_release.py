@@ -78,3 +78,15 @@ def test_package_refuses_a_checkpoint_that_references_its_tower(tmp_path):
     folder = save_tiny_model(tmp_path / "tiny")
     with pytest.raises(ModelError, match="not a demo checkpoint"):
         package(folder, tmp_path / "out", folder / "base_llm")
+
+
+def test_the_assistant_folds_a_lora_adapter_in_and_answers_as_the_adapter_does(trained):
+    from videoassist import VideoAssistant
+    from videoassist.training.lora import has_lora
+
+    adapted, processor = load_model(str(trained / "checkpoint"))
+    assert has_lora(adapted)
+    assistant = VideoAssistant.load(str(trained / "checkpoint"))
+    assert not has_lora(assistant.model)  # merged: no adapter products left at inference
+    expected, got = _logits(adapted, processor), _logits(assistant.model, assistant.processor)
+    assert torch.allclose(expected, got, atol=1e-4 * expected.abs().max().item())

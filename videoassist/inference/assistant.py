@@ -11,6 +11,7 @@ from pathlib import Path
 import torch
 from transformers import StoppingCriteria, StoppingCriteriaList, TextIteratorStreamer
 
+from ..training.lora import has_lora, merge_lora
 from ..video import sample_frames
 from .feature_cache import CachedVideo, FeatureCache, file_digest
 from .loading import load_model
@@ -70,9 +71,12 @@ class VideoAssistant:
     @classmethod
     def load(cls, name_or_path: str = "demo", dtype=None, device: str | None = None, int8_lm_head: bool = False,
              **kwargs) -> "VideoAssistant":
-        """`int8_lm_head`: CPU decoding with an int8 copy of the LM head (inference/quantize.py): faster, and the
-        logits change slightly."""
+        """A LoRA checkpoint's adapter is folded into the LLM's weights (the same arithmetic, without two extra
+        matrix products per layer and token). `int8_lm_head`: CPU decoding with an int8 copy of the LM head
+        (inference/quantize.py): faster, and the logits change slightly."""
         model, processor = load_model(name_or_path, dtype=dtype, device=device)
+        if has_lora(model):
+            merge_lora(model)
         if int8_lm_head:
             quantize_lm_head(model.language_model)
         return cls(model, processor, **kwargs)

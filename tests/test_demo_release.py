@@ -52,6 +52,8 @@ def test_a_packaged_checkpoint_loads_on_its_llm_folder_and_answers_as_before(tra
     assert not any(name.startswith("tokenizer") for name in files)
     config = json.loads((out / "config.json").read_text())
     assert config["llm_name_or_path"] == "base_llm" and config["vision_name_or_path"] is None
+    shipped_text = "".join(p.read_text() for p in out.rglob("*.json"))
+    assert str(trained) not in shipped_text  # no path of the machine that packaged it
 
     original, processor = load_model(str(trained / "checkpoint"))
     shipped, shipped_processor = load_demo(out, llm)

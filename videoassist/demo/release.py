@@ -62,12 +62,17 @@ def package(checkpoint: Path, out: Path, llm: Path) -> None:
     partial = out.with_name(out.name + ".partial")
     shutil.rmtree(partial, ignore_errors=True)
     adapter_folder(partial).mkdir(parents=True)
-    config["llm_name_or_path"] = llm.name  # replaced by the LLM folder on loading
+    # No path of this machine ships: the LLM is named by its folder's name, replaced by the folder on loading.
+    config["llm_name_or_path"] = llm.name
+    for sub_config in ("text_config", "vision_config"):
+        config[sub_config].pop("_name_or_path", None)
     (partial / "config.json").write_text(json.dumps(config, indent=2) + "\n")
     for name in SETTINGS_FILES:
         if (checkpoint / name).is_file():
             shutil.copy2(checkpoint / name, partial / name)
-    shutil.copy2(adapter_folder(checkpoint) / "adapter_config.json", adapter_folder(partial) / "adapter_config.json")
+    adapter = json.loads((adapter_folder(checkpoint) / "adapter_config.json").read_text())
+    adapter["base_model_name_or_path"] = llm.name
+    (adapter_folder(partial) / "adapter_config.json").write_text(json.dumps(adapter, indent=2) + "\n")
     _to_bfloat16(checkpoint / "model.safetensors", partial / "model.safetensors")
     _to_bfloat16(adapter_folder(checkpoint) / "adapter_model.safetensors",
                  adapter_folder(partial) / "adapter_model.safetensors")

@@ -3,7 +3,8 @@
     python scripts/bench_llm.py --model DIR [--tokens 32] [--dtypes fp32,bf16] [--threads 2,1] [--repeats 2]
                                 [--bandwidth-mb 512] [--no-llama-cpp]
 
-The LLM is the model's own (`model.language_model`; Gemma 3 270M in the demo). For each dtype the weights are
+The LLM is the model's own (`model.language_model`; Gemma 3 270M in the demo), a LoRA adapter folded in as
+`VideoAssistant.load` does (`--unmerged-lora` keeps it apart). For each dtype the weights are
 cast to it and plain greedy `generate` with the KV cache runs after a short prompt; `min_new_tokens` equal to
 `max_new_tokens` keeps EOS from ending it early, so exactly --tokens tokens are produced (checked). Decode speed
 is (tokens - 1) / (time for --tokens tokens - time for 1 token): the prompt's prefill and the first token are
@@ -305,6 +306,9 @@ def main() -> None:
                         help=f"comma-separated torch thread counts to time (default {torch.get_num_threads()})")
     parser.add_argument("--no-llama-cpp", action="store_true", help="skip llama.cpp even when it is installed")
     parser.add_argument("--int8-lm-head", action="store_true", help="also time fp32 with an int8 LM head (last)")
+    parser.add_argument("--unmerged-lora", action="store_true",
+                        help="keep a LoRA adapter apart (as training does) instead of folding it into the weights "
+                             "as VideoAssistant.load does")
     parser.add_argument("--agreement-tokens", type=int, default=64,
                         help="greedy tokens compared between the fp32 and int8 heads (default 64)")
     args = parser.parse_args()
@@ -314,6 +318,7 @@ def main() -> None:
     load_before = os.getloadavg()[0]
     from videoassist.errors import VideoAssistError
     from videoassist.inference.loading import load_model
+    from videoassist.training.lora import has_lora, merge_lora
 
     print(f"loading {args.model} ...", flush=True)
     try:
@@ -321,6 +326,8 @@ def main() -> None:
     except VideoAssistError as error:
         raise SystemExit(f"error: {error}") from error
     model, processor = loaded.result
+    if has_lora(model) and not args.unmerged_lora:
+        merge_lora(model)  # what `videoassist ask` and `caption` decode with
     llm = model.language_model
     params = sum(p.numel() for p in {p.data_ptr(): p for p in llm.parameters()}.values())
     print(f"loaded in {loaded.describe()}; LLM {type(llm).__name__}, {params / 1e6:.0f} M parameters, "

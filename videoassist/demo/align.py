@@ -3,8 +3,7 @@
 The built model's cell classifier (the stage-0 probes) turns each cached train clip into class tracks once (tower
 and classifier frozen, so the tracks are fixed); then the read-out's transformer and heads learn, per clip, the
 number of objects and, per class, whether it names an object, its motion, its event and its order
-(visual_words.scene_targets),
-with cross-entropy. Tracks are mirrored left-right and up-down at random, their motion labels with them. Seconds
+(visual_words.scene_targets), with cross-entropy. Tracks are mirrored left-right and up-down at random, their motion labels with them. Seconds
 per hundred steps: the LLM is not involved. The result is the built model with the read-out trained and frozen
 (`freeze_token_builder`), written to the output folder (beside its name, then renamed: a rerun after an
 interruption starts again, a finished one is skipped).
@@ -15,7 +14,6 @@ interruption starts again, a finished one is skipped).
 from __future__ import annotations
 
 import json
-import math
 import shutil
 import time
 from pathlib import Path
@@ -28,6 +26,7 @@ from tqdm import tqdm
 from data_tools.synth.world import Clip
 from ..inference.loading import load_model
 from .frame_cache import ground_truth, load_split
+from .pretrain import learning_rate
 from .settings import AlignSettings
 from .tower import normalise
 from .visual_words import IGNORE, MOTION_KEYS, scene_targets
@@ -96,13 +95,6 @@ def readout_metrics(scene, targets: dict[str, torch.Tensor]) -> dict[str, float]
     }
 
 
-def learning_rate(step: int, settings: AlignSettings) -> float:
-    if step < settings.warmup_steps:
-        return settings.lr * (step + 1) / settings.warmup_steps
-    progress = (step - settings.warmup_steps) / max(1, settings.steps - settings.warmup_steps)
-    return settings.lr * 0.5 * (1.0 + math.cos(math.pi * progress))
-
-
 def train_readout(base: Path, world: Path, cache: Path, out: Path, settings: AlignSettings,
                   progress: bool = True) -> dict[str, float]:
     """Train the read-out of the model in `base` on the cached clips of `world`; write the model to `out`.
@@ -128,7 +120,7 @@ def train_readout(base: Path, world: Path, cache: Path, out: Path, settings: Ali
         flips = torch.rand(settings.batch_size, 2, generator=generator) < settings.flip
         tracks, targets = mirror(train_tracks[index], {k: v[index] for k, v in train_targets.items()}, flips)
         for group in optimizer.param_groups:
-            group["lr"] = learning_rate(step, settings)
+            group["lr"] = learning_rate(step, settings.lr, settings.warmup_steps, settings.steps)
         losses = readout_losses(builder.scene(tracks), targets)
         optimizer.zero_grad()
         losses["total"].backward()

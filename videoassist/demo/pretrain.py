@@ -56,12 +56,12 @@ class FrameBank:
         return self.frames[index].permute(0, 3, 1, 2).float() / 255.0
 
 
-def learning_rate(step: int, settings: VisionSettings) -> float:
-    train = settings.train
-    if step < train.warmup_steps:
-        return train.lr * (step + 1) / train.warmup_steps
-    progress = (step - train.warmup_steps) / max(1, train.steps - train.warmup_steps)
-    return train.lr * 0.5 * (1.0 + math.cos(math.pi * min(1.0, progress)))
+def learning_rate(step: int, lr: float, warmup_steps: int, steps: int) -> float:
+    """Linear warm-up over `warmup_steps`, then cosine to zero at `steps` (stage 0 and the align step)."""
+    if step < warmup_steps:
+        return lr * (step + 1) / warmup_steps
+    progress = (step - warmup_steps) / max(1, steps - warmup_steps)
+    return lr * 0.5 * (1.0 + math.cos(math.pi * min(1.0, progress)))
 
 
 def make_optimizer(tower: torch.nn.Module, probes: torch.nn.Module, settings: VisionSettings):
@@ -149,7 +149,7 @@ def train_vision(world: Path, cache: Path, run: Path, settings: VisionSettings, 
         index = torch.from_numpy(rng.integers(len(bank), size=train.batch_size))
         generator = torch.Generator().manual_seed(int(rng.integers(2**62)))
         pixels, tables = augment(bank.pixels(index), bank.tables[index], settings.augment, generator)
-        lr = learning_rate(step, settings)
+        lr = learning_rate(step, settings.train.lr, settings.train.warmup_steps, settings.train.steps)
         for group in optimizer.param_groups:
             group["lr"] = lr
         out = run_probes(tower, probes, pixels, processor)

@@ -23,9 +23,11 @@ from pathlib import Path
 import torch
 import yaml
 from safetensors.torch import load_file, save_file
+from transformers.trainer import TRAINER_STATE_NAME
 
 from ..errors import ModelError, VideoAssistError
 from ..models.videoassist import VideoAssistConfig, VideoAssistForCausalLM, VideoAssistProcessor, video_tokenizer
+from ..training.checkpoint import last_complete_checkpoint
 from ..training.lora import adapter_folder, attach_saved_adapter
 from ..training.trainer import CONFIG_FILE
 from .gemma import gemma_folder
@@ -98,9 +100,9 @@ def _copy_records(checkpoint: Path, records: Path) -> None:
     if not config_file.is_file():
         return
     shutil.copy2(config_file, records / "instruct.yaml")
-    states = sorted(checkpoint.glob("checkpoint-*/trainer_state.json"), key=lambda p: int(p.parent.name.split("-")[1]))
-    if states:
-        history = json.loads(states[-1].read_text())["log_history"]
+    last = last_complete_checkpoint(checkpoint)
+    if last is not None:
+        history = json.loads((last / TRAINER_STATE_NAME).read_text())["log_history"]
         (records / "instruct_log.jsonl").write_text("".join(json.dumps(line) + "\n" for line in history))
     base = Path(yaml.safe_load(config_file.read_text())["model"]["base"])
     for name in ("readout_log.jsonl", "readout_metrics.json"):

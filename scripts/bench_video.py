@@ -9,10 +9,10 @@ closed and starts with an IDR frame. `--preset ultrafast` gives no B-frames; `ve
 x264's usual 3 B-frames, as most real H.264 has. The
 decoder still has to decode every frame it passes: the cost of seeking and decoding is that of a real file.
 
-Printed: the file's facts, the probe (packet scan) time, the time to sample with each backend (best of
---repeats, warm page cache), the full sequential decode, and whether the sampled frames equal the frames at the
-same indices of the full decode. The last line is one JSON object with all of it, including the process's peak
-resident memory (`peak_rss_mb`). Every figure comes with the CPU seconds this process used and, on Linux, the CPU
+Printed: the file's facts, the probe time (the frame table from the MP4 index without B-frames, else a packet
+scan), the time to sample with each backend (best of --repeats, warm page cache), the full sequential decode, and
+whether the sampled frames equal the frames at the same indices of the full decode. The last line is one JSON
+object with all of it, including the process's peak resident memory (`peak_rss_mb`). Every figure comes with the CPU seconds this process used and, on Linux, the CPU
 seconds other processes used meanwhile: on a shared machine that tells a clean run from a contended one.
 """
 
@@ -107,7 +107,7 @@ def main() -> None:
     info = probed.result
     print(f"file: {path} {size / 1e6:.0f} MB, {info.width}x{info.height}, {info.duration_s:.0f} s, "
           f"{info.num_frames} frames at {info.fps:g} fps, {info.codec}, keyframe every {GOP} frames")
-    print(f"probe (header + packet scan + first frame): {probed.describe()}")
+    print(f"probe (header, frame table, first frames): {probed.describe()}")
 
     sampled = {}
     for backend in ("auto", "decord", "pyav"):

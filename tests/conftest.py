@@ -166,6 +166,22 @@ def _cut_mid_gop(source: Path, path: Path, skip: int = 5) -> Path:
     return path
 
 
+def _offset_pts(source: Path, path: Path, offset: int) -> Path:
+    """`source`'s packets with every pts moved `offset` later, remuxed into MP4: the index (decode times) then no
+    longer gives the frames' pts, though no frame is reordered and the header does not say otherwise."""
+    with av.open(str(source)) as reader, av.open(str(path), "w") as writer:
+        stream = reader.streams.video[0]
+        output = writer.add_stream_from_template(stream)
+        for packet in reader.demux(stream):
+            if packet.dts is not None:
+                packet.pts += offset
+                packet.stream = output
+                writer.mux(packet)
+    return path
+
+
+NO_BFRAMES = {"bf": "0"}  # frames stored in the order they are shown: an MP4's index then gives the frame table
+
 VFR_TIMES = np.round(np.cumsum(np.r_[0.0, np.random.default_rng(3).uniform(0.01, 0.2, 59)]), 3)
 
 # name -> maker(folder) -> path. Videos are 72 frames at 24 fps (3 s) unless said otherwise.
@@ -183,8 +199,14 @@ MAKERS: dict[str, Callable[[Path], Path]] = {
     # x265's default open GOPs: frames decoded after a keyframe are shown before it
     "hevc_open_gop": lambda d: write_video(d / "hevc.mkv", codec="hevc", options={"x265-params": "log-level=error"}),
     "long_gop": lambda d: write_video(d / "long_gop.mp4", 300, gop=100),
+    "mp4_no_bframes": lambda d: write_video(d / "no_bframes.mp4", options=NO_BFRAMES),
+    "mov_no_bframes": lambda d: write_video(d / "long_gop_no_bframes.mov", 300, gop=100, options=NO_BFRAMES),
+    "pts_offset_mp4": lambda d: _offset_pts(
+        write_video(d / "unshifted.mp4", options=NO_BFRAMES), d / "offset.mp4", 1024),
     "mid_gop": lambda d: _cut_mid_gop(write_video(d / "uncut.mp4"), d / "mid_gop.mkv"),  # frames 12.. decode
     "vfr_mp4": lambda d: write_video(d / "vfr.mp4", len(VFR_TIMES), times=VFR_TIMES),
+    "vfr_mp4_no_bframes": lambda d: write_video(
+        d / "vfr_no_bframes.mp4", len(VFR_TIMES), times=VFR_TIMES, options=NO_BFRAMES),
     "vfr_mkv": lambda d: write_video(d / "vfr.mkv", len(VFR_TIMES), times=VFR_TIMES),
     "rot90": lambda d: write_video(d / "rot90.mp4", 24, rotation=90),
     "rot180": lambda d: write_video(d / "rot180.mp4", 24, rotation=180),
@@ -204,7 +226,13 @@ MAKERS: dict[str, Callable[[Path], Path]] = {
     "half": lambda d: _damaged(write_video(d / "whole.mp4"), d / "half.mp4", "half"),
     "half_faststart": lambda d: _damaged(
         write_video(d / "fs.mp4", container_options={"movflags": "faststart"}), d / "half_faststart.mp4", "half"),
+    "half_faststart_no_bframes": lambda d: _damaged(
+        write_video(d / "fs_nb.mp4", container_options={"movflags": "faststart"}, options=NO_BFRAMES),
+        d / "half_faststart_no_bframes.mp4", "half"),
     "noisy_middle": lambda d: _damaged(write_video(d / "whole2.mp4"), d / "noisy_middle.mp4", "noise"),
+    # Found by decoding, not by probe(): see test_video_sampling.
+    "noisy_middle_no_bframes": lambda d: _damaged(
+        write_video(d / "whole3.mp4", options=NO_BFRAMES), d / "noisy_middle_no_bframes.mp4", "noise"),
     "half_webm": lambda d: _damaged(write_video(d / "whole.webm", codec="libvpx"), d / "half.webm", "half"),
     "audio_mp4": lambda d: write_audio(d / "speech.mp4"),
     "audio_m4a": lambda d: write_audio(d / "song.m4a", container_format="ipod"),

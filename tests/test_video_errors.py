@@ -13,6 +13,7 @@ BAD_FILES = {
     "text": "cannot be read as a video",
     "half": "cannot be read as a video (moov atom not found)",  # MP4 index at the end: cut off
     "half_faststart": "damaged or truncated",  # MP4 index at the front: the frames are cut off
+    "half_faststart_no_bframes": "damaged or truncated",  # its index points past the end: scanned, not trusted
     "noisy_middle": "damaged or truncated",
     "half_webm": "damaged or truncated (File ended prematurely)",
     "audio_mp4": "no video stream (audio only)",

@@ -25,6 +25,7 @@ from videoassist.video.indices import evenly_spaced
 # fixture name -> (codec, backend "auto" ends up with). 72 frames at 24 fps unless said otherwise.
 CONTAINERS = {
     "mp4": ("h264", AUTO_BACKEND),
+    "mp4_no_bframes": ("h264", AUTO_BACKEND),  # its frame table comes from the MP4's index, not a packet scan
     "mov": ("h264", AUTO_BACKEND),
     "mkv": ("h264", AUTO_BACKEND),
     "webm_vp8": ("vp8", AUTO_BACKEND),
@@ -79,6 +80,7 @@ def test_decord_and_pyav_return_the_same_frames_and_timestamps(media, name):
     [
         *(pytest.param(name, "decord", marks=requires_decord) for name in ("mp4", "long_gop", "webm_vp8")),
         *((name, "pyav") for name in ("mp4", "long_gop", "webm_vp8", "avi_h264", "avi_mpeg4_bframes", "ts")),
+        *((name, "pyav") for name in ("mov_no_bframes", "pts_offset_mp4")),
         ("hevc_open_gop", "pyav"),
     ],
 )
@@ -135,7 +137,7 @@ def test_a_stream_cut_mid_gop_starts_at_its_first_decodable_frame(media):
 
 
 @pytest.mark.parametrize("backend", BOTH_BACKENDS)
-@pytest.mark.parametrize("name", ["vfr_mp4", "vfr_mkv"])
+@pytest.mark.parametrize("name", ["vfr_mp4", "vfr_mp4_no_bframes", "vfr_mkv"])
 def test_variable_frame_rate_uses_real_presentation_times(media, name, backend):
     clip = sample_frames(media[name], num_frames=6, backend=backend)
     assert clip.timestamps == pytest.approx([VFR_TIMES[i] for i in clip.indices], abs=1e-3)
@@ -145,6 +147,57 @@ def test_variable_frame_rate_uses_real_presentation_times(media, name, backend):
     expected = [int(np.searchsorted(VFR_TIMES, t + 1e-6, side="right") - 1) for t in range(int(VFR_TIMES[-1]) + 1)]
     assert by_time.indices == expected
     assert_frames_show_their_indices(by_time)
+
+
+@pytest.fixture
+def scans(monkeypatch) -> list:
+    """The files probe() reads packet by packet, in order."""
+    probe_module = sys.modules["videoassist.video.probe"]  # the module, not the function the package exports
+    scanned, real_scan = [], probe_module.scan
+
+    def counting_scan(container, stream, path):
+        scanned.append(path)
+        return real_scan(container, stream, path)
+
+    monkeypatch.setattr(probe_module, "scan", counting_scan)
+    return scanned
+
+
+def test_an_mp4_index_spares_reading_every_packet(media, scans):
+    from videoassist.video.probe import inspect_file
+
+    clip = sample_frames(media["mov_no_bframes"], num_frames=10)
+    assert scans == []
+    assert clip.indices == evenly_spaced(300, 10)
+    assert_frames_show_their_indices(clip)
+    sample_frames(media["mp4"], num_frames=4)  # B-frames: the index holds decode times, so the packets are read
+    assert scans == [media["mp4"]]
+    # What decord gets is always read end to end first: it can crash on a damaged file.
+    inspect_file(media["mov_no_bframes"], read_packets=True)
+    assert scans == [media["mp4"], media["mov_no_bframes"]]
+
+
+def test_an_index_whose_times_are_not_the_frames_gives_way_to_the_scan(media, scans):
+    # Every pts sits 1024 ticks after its decode time: the index's times match no decoded frame.
+    path = media["pts_offset_mp4"]
+    clip = sample_frames(path, num_frames=8)
+    assert scans == [path]
+    assert clip.indices == evenly_spaced(72, 8)
+    assert clip.timestamps == pytest.approx([i / FPS for i in clip.indices], abs=1e-3)
+    assert_frames_show_their_indices(clip)
+
+
+def test_damage_in_an_indexed_mp4_is_caught_where_decoding_meets_it(media):
+    from videoassist.video.probe import inspect_file
+
+    path = media["noisy_middle_no_bframes"]  # random bytes over the middle third of the frames
+    assert probe(path).num_frames == 72  # no frame data was read: nothing to trip over yet
+    with pytest.raises(VideoError) as caught:
+        sample_frames(path, num_frames=16)
+    message = str(caught.value)
+    assert message.startswith(f"{path}: cannot be decoded (") and "\n" not in message, message
+    with pytest.raises(VideoError, match="damaged or truncated"):
+        inspect_file(path, read_packets=True)
 
 
 def test_fps_sampling_and_max_frames(media):

@@ -1,10 +1,14 @@
-"""The frame table on its own (the packet scan that fills it runs in every sampling test)."""
+"""The frame table on its own, and its two sources: the packet scan and an MP4's index (both also run in every
+sampling test)."""
 
+import os
 from fractions import Fraction
 
+import av
 import numpy as np
+import pytest
 
-from videoassist.video.timeline import FrameTable
+from videoassist.video.timeline import FrameTable, from_index, scan
 
 
 def make_table() -> FrameTable:
@@ -29,3 +33,31 @@ def test_starting_at_drops_the_frames_before_the_first_decodable_one():
     assert table.num_frames == 8 and table.times[0] == 0.0
     assert [table.keyframe_before(i) for i in range(8)] == [0, 0, 0, 0, 4, 4, 4, 4]
     assert make_table().starting_at(1000).num_frames == 10
+
+
+def tables(path) -> tuple[FrameTable | None, FrameTable]:
+    """(from the index, from the scan) of the file's video stream."""
+    with av.open(str(path)) as container:
+        indexed = from_index(container, container.streams.video[0], os.path.getsize(path))
+        return indexed, scan(container, container.streams.video[0], path)
+
+
+@pytest.mark.parametrize("name", ["mp4_no_bframes", "mov_no_bframes", "vfr_mp4_no_bframes"])
+def test_an_mp4_index_gives_the_table_the_packet_scan_gives(media, name):
+    indexed, scanned = tables(media[name])
+    assert indexed is not None
+    assert np.array_equal(indexed.pts, scanned.pts) and np.array_equal(indexed.keyframe, scanned.keyframe)
+    assert (indexed.time_base, indexed.end_pts, indexed.open_gop) == (scanned.time_base, scanned.end_pts, False)
+    assert indexed.keyframe[0] and indexed.keyframe.sum() >= 3
+
+
+@pytest.mark.parametrize(
+    "name",
+    [
+        "mp4",  # B-frames: the index holds decode times, not the order frames are shown in
+        "mkv",  # Matroska's index (cues) lists keyframes only
+        "half_faststart_no_bframes",  # the index points past the end of the file: the scan says what is missing
+    ],
+)
+def test_the_index_is_not_used_where_it_cannot_stand_in_for_the_scan(media, name):
+    assert tables(media[name])[0] is None

@@ -6,8 +6,8 @@
     clip = sample_frames("talk.mkv", fps=1, max_frames=256)  # LLaMA-VID: 1 frame per second, capped
 
 Frame i is the i-th frame in presentation order and its timestamp is its real pts, found by a packet scan of
-the file (timeline.py); decord (get_batch) or PyAV (seek + decode forward) decode only what is asked. numpy only:
-no torch here.
+the file or read from an MP4's index (timeline.py); PyAV (seek + decode forward) or decord (get_batch) decode only
+what is asked. numpy only: no torch here.
 """
 
 from videoassist.video.indices import sample_indices

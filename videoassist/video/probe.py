@@ -1,8 +1,11 @@
 """probe(): what a file is, found cheaply and checked before anything decodes it.
 
-Order matters: plain file checks, then PyAV reads the header, then a packet scan (the frame table), then one
-frame is decoded. Every damaged, truncated, audio-only or non-video file is caught here, by PyAV, so decord (which
-can crash or hang on bad input) only ever sees files that PyAV has read end to end.
+Order matters: plain file checks, then PyAV reads the header, then the frame table, then the first frames are
+decoded. The table comes from a packet scan, which also catches damaged and truncated files (FFmpeg logs what it
+trips on), or, for an MP4 whose index can stand in for the scan (timeline.from_index), from that index: reading
+a long file end to end would cost more than sampling it (0.7 s of the 1-hour file's 2.4 s, docs/BENCHMARKS.md).
+Such a file's damage is then caught where decoding meets it. decord can crash or hang on bad input, so a file is
+always scanned before decord sees it (`read_packets=True`).
 """
 
 from __future__ import annotations
@@ -18,10 +21,10 @@ from av.stream import Disposition
 
 from videoassist.errors import VideoError
 from videoassist.video import rotation as rot
-from videoassist.video.failures import error_lines, ffmpeg_session
+from videoassist.video.failures import LogLine, error_lines, ffmpeg_session
 from videoassist.video.image import is_image_path, read_image
 from videoassist.video.info import VideoInfo, VideoLimits
-from videoassist.video.timeline import FrameTable, scan
+from videoassist.video.timeline import FrameTable, from_index, scan
 
 
 # Frames decoded to check that pts come out increasing: more than any B-frame reordering window.
@@ -44,8 +47,11 @@ def probe(path: str | PathLike[str], limits: VideoLimits | None = None) -> Video
     return inspect_file(path, limits).info
 
 
-def inspect_file(path: str | PathLike[str], limits: VideoLimits | None = None) -> Inspection:
-    """probe() plus what decoding needs: the frame table, the stream, the container type (or the image)."""
+def inspect_file(
+    path: str | PathLike[str], limits: VideoLimits | None = None, read_packets: bool = False
+) -> Inspection:
+    """probe() plus what decoding needs: the frame table, the stream, the container type (or the image).
+    `read_packets` scans the file even where its index would do, which checks all of it for damage."""
     limits = limits or VideoLimits()
     _check_file(path, limits)
     if is_image_path(path):
@@ -57,24 +63,20 @@ def inspect_file(path: str | PathLike[str], limits: VideoLimits | None = None) -
             stream = _video_stream(container, path)
             if container.duration is not None:  # the header's claim: refuse a 10-hour file before scanning it
                 _check_duration(path, container.duration / av.time_base, limits)
-            table = scan(container, stream, path)
-            damage = error_lines(logs)
-            if damage:
-                raise VideoError(path, f"is damaged or truncated ({damage[0]})")
-            if table.num_frames == 0:
-                raise VideoError(path, "contains no video frames")
-            if stream.frames and table.num_frames < stream.frames:
-                raise VideoError(
-                    path, f"is truncated: its header lists {stream.frames} frames, {table.num_frames} are present"
-                )
+            indexed = None if read_packets else from_index(container, stream, os.path.getsize(path))
+            table = indexed or _scan(container, stream, path, logs)
             codec, coded_width, coded_height = stream.codec_context.name, stream.width, stream.height
             rate = stream.average_rate or stream.guessed_rate
             # The classic tag, as MKV keeps it ("ROTATE"); FFmpeg's MP4 reader turns it into a display matrix.
             rotate_tag = next((value for key, value in stream.metadata.items() if key.lower() == "rotate"), None)
             stream_index = stream.index
             container_format = container.format.name
-        rotation, first_pts, pts_in_order = _first_frames(path, stream_index, rotate_tag)
-    table = dataclasses.replace(table.starting_at(first_pts), pts_in_order=pts_in_order)
+        rotation, shown = _first_frames(path, stream_index, rotate_tag)
+        if table is indexed and not _lists(table, shown):  # frames shifted, reordered or cut off: read the packets
+            with av.open(os.fspath(path), metadata_errors="replace") as container:
+                table = _scan(container, container.streams[stream_index], path, logs)
+    pts_in_order = all(a < b for a, b in zip(shown, shown[1:]))
+    table = dataclasses.replace(table.starting_at(shown[0]), pts_in_order=pts_in_order)
     _check_duration(path, table.duration_s, limits)
     width, height = rot.displayed_size(coded_width, coded_height, rotation)
     if rate:
@@ -93,6 +95,27 @@ def inspect_file(path: str | PathLike[str], limits: VideoLimits | None = None) -
         codec=codec,
     )
     return Inspection(info, table, stream_index, container_format)
+
+
+def _scan(
+    container: av.container.InputContainer, stream: av.VideoStream, path: str | PathLike[str], logs: list[LogLine]
+) -> FrameTable:
+    """scan(), and what reading every packet tells: damage, truncation, no frames at all."""
+    table = scan(container, stream, path)
+    damage = error_lines(logs)
+    if damage:
+        raise VideoError(path, f"is damaged or truncated ({damage[0]})")
+    if table.num_frames == 0:
+        raise VideoError(path, "contains no video frames")
+    if stream.frames and table.num_frames < stream.frames:
+        raise VideoError(path, f"is truncated: its header lists {stream.frames} frames, {table.num_frames} are present")
+    return table
+
+
+def _lists(table: FrameTable, shown: list[int]) -> bool:
+    """Whether the frames the decoder output first (`shown`, their pts) are the table's first frames. (A file whose
+    first frames cannot be decoded, cut mid-GOP, fails this too, and is scanned.)"""
+    return np.array_equal(table.pts[: len(shown)], shown)
 
 
 def _check_file(path: str | PathLike[str], limits: VideoLimits) -> None:
@@ -129,8 +152,8 @@ def _video_stream(container: av.container.InputContainer, path: str | PathLike[s
     raise VideoError(path, "has no video stream")
 
 
-def _first_frames(path: str | PathLike[str], stream_index: int, rotate_tag: str | None) -> tuple[int, int, bool]:
-    """(rotation, first pts, pts in order) from the first frames the decoder outputs. They tell: the rotation
+def _first_frames(path: str | PathLike[str], stream_index: int, rotate_tag: str | None) -> tuple[int, list[int]]:
+    """(rotation, pts) of the first frames the decoder outputs. They tell: the rotation
     (FFmpeg puts the display matrix on decoded frames; PyAV shows no stream-level side data, so an old-style
     `rotate` tag is the fallback); where the decodable frames start; that the file decodes at all; and whether
     decoded frames carry increasing pts. AVI has no presentation times: with B-frames (H.264 in AVI) FFmpeg's
@@ -147,4 +170,4 @@ def _first_frames(path: str | PathLike[str], stream_index: int, rotate_tag: str 
                 break
     if not pts:
         raise VideoError(path, "has no decodable video frames")
-    return rotation, pts[0], all(a < b for a, b in zip(pts, pts[1:]))
+    return rotation, pts

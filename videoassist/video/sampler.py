@@ -29,14 +29,16 @@ def sample_frames(
 
     See videoassist.video.indices for the two policies. `backend`: "auto" is PyAV, measured faster than decord on
     every file tried, short or an hour long (docs/BENCHMARKS.md), and right on the files decord gets wrong
-    (decord_backend lists them); "decord" or "pyav" forces one. Both return the same frames and timestamps. A still image gives one frame at 0.0 s (backend "image")
-    whatever is asked. Any unusable file raises VideoError; a bad request (both or neither of num_frames and
-    fps, a non-positive number, an unknown backend) raises ValueError.
+    (decord_backend lists them); "decord" or "pyav" forces one. Both return the same frames and timestamps;
+    forcing decord reads the whole file first (probe's damage check), since decord can crash on a damaged one. A
+    still image gives one frame at 0.0 s (backend "image") whatever is asked. Any unusable file raises VideoError;
+    a bad request (both or neither of num_frames and fps, a non-positive number, an unknown backend) raises
+    ValueError.
     """
     if backend not in BACKENDS:
         raise ValueError(f"backend must be one of {', '.join(BACKENDS)}, got {backend!r}")
     check_request(num_frames, fps, max_frames)
-    inspection = inspect_file(path, limits)
+    inspection = inspect_file(path, limits, read_packets=backend == "decord")
     info = inspection.info
     if inspection.image is not None:
         return SampledFrames(frames=inspection.image, timestamps=[0.0], indices=[0], backend="image", info=info)

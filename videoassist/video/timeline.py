@@ -1,9 +1,12 @@
-"""The frame table: every frame's presentation timestamp and keyframe flag, from reading packets (no decoding).
+"""The frame table: every frame's presentation timestamp and keyframe flag, found without decoding.
 
 This is what makes sampling frame-accurate. "Frame i" means the i-th frame in presentation order, the same
 meaning decord gives it; its timestamp is its real pts, so variable frame rate needs no special case; and the
-count is what the file really holds, not what a header promises (MKV/WebM headers hold none). Demuxing reads the
-file once without decoding it: about 0.6 s of CPU for the 641 MB hour of 720p in docs/BENCHMARKS.md.
+count is what the file really holds, not what a header promises (MKV/WebM headers hold none).
+
+Two ways to fill it: `scan()` demuxes every packet (reads the whole file without decoding it: 0.7 s for the 641 MB
+hour of 720p in docs/BENCHMARKS.md), and `from_index()` reads an MP4's own index, which FFmpeg has already loaded
+with the header (0.07 s for the same file), where that index gives the same table.
 """
 
 from __future__ import annotations
@@ -18,6 +21,11 @@ import av
 import numpy as np
 
 from videoassist.errors import VideoError
+
+# FFmpeg's name for its MP4/MOV demuxer, whose index (the file's sample tables) lists every frame.
+MP4_FORMAT = "mov,mp4,m4a,3gp,3g2,mj2"
+# AVIndexEntry flags (libavformat/avformat.h): decoding can start here; decoded but never shown (edit lists).
+_INDEX_KEYFRAME, _INDEX_DISCARD = 0x1, 0x2
 
 
 @dataclass(frozen=True)
@@ -86,13 +94,47 @@ def scan(container: av.container.InputContainer, stream: av.VideoStream, path: s
         end_pts = stop if end_pts is None else max(end_pts, stop)
     order = np.argsort(np.asarray(pts, dtype=np.int64), kind="stable")
     sorted_pts = np.asarray(pts, dtype=np.int64)[order]
-    if sorted_pts.size and end_pts is not None and end_pts <= sorted_pts[-1]:
-        # The container gave no packet durations: the last frame lasts as long as a typical one.
-        end_pts = int(sorted_pts[-1] + (np.median(np.diff(sorted_pts)) if sorted_pts.size > 1 else 0))
     return FrameTable(
         pts=sorted_pts,
         keyframe=np.asarray(keyframe, dtype=bool)[order],
         time_base=stream.time_base or Fraction(1, 1),
-        end_pts=int(end_pts or 0),
+        end_pts=_end(sorted_pts, end_pts),
         open_gop=open_gop,
     )
+
+
+def from_index(container: av.container.InputContainer, stream: av.VideoStream, file_size: int) -> FrameTable | None:
+    """The table from the container's own index, without reading a packet, where that index gives what scan()
+    would: an MP4/MOV file (its sample tables list every frame; FFmpeg has applied the edit list) whose frames
+    are shown in the order they are stored (the index holds decode times, equal to the pts only then) and whose
+    index stays inside the file (a cut-off file goes to scan(), which says so). None otherwise. The caller must
+    still check that decoded frames carry these times: a stream can reorder frames without declaring it."""
+    if container.format.name != MP4_FORMAT or stream.codec_context.has_b_frames:
+        return None
+    entries = stream.index_entries
+    if len(entries) == 0 or len(entries) != stream.frames:
+        return None
+    timestamp, flags, end_byte = np.array(
+        [(entry.timestamp, entry.flags, entry.pos + entry.size) for entry in entries], dtype=np.int64
+    ).T
+    if end_byte.max() > file_size:
+        return None
+    shown = (flags & _INDEX_DISCARD) == 0
+    pts = timestamp[shown]
+    if pts.size == 0 or np.any(np.diff(pts) <= 0):
+        return None
+    stream_end = stream.start_time + stream.duration if stream.start_time is not None and stream.duration else None
+    return FrameTable(
+        pts=pts,
+        keyframe=(flags[shown] & _INDEX_KEYFRAME) != 0,
+        time_base=stream.time_base or Fraction(1, 1),
+        end_pts=_end(pts, stream_end),
+    )
+
+
+def _end(sorted_pts: np.ndarray, end_pts: int | None) -> int:
+    """When the last frame stops being shown; without a usable end from the container, it lasts as long as a
+    typical frame."""
+    if sorted_pts.size and (end_pts is None or end_pts <= sorted_pts[-1]):
+        end_pts = int(sorted_pts[-1] + (np.median(np.diff(sorted_pts)) if sorted_pts.size > 1 else 0))
+    return int(end_pts or 0)

@@ -80,11 +80,14 @@ def _decode(
             stream.thread_type = thread_type
             decoder = _SeekingDecoder(container, stream, table, wanted)
             frames = {}
-            for index in wanted:
-                frame = decoder.frame_at(index)
-                if frame is None:
-                    raise VideoError(path, f"frame {index} could not be decoded")
-                frames[index] = _rgb(frame, stream)
+            try:
+                for index in wanted:
+                    frame = decoder.frame_at(index)
+                    if frame is None:
+                        raise VideoError(path, f"frame {index} could not be decoded")
+                    frames[index] = _rgb(frame, stream)
+            finally:
+                decoder.close()
             return frames
 
 
@@ -136,6 +139,14 @@ class _SeekingDecoder:
                 if frame is not None:
                     return frame
         return None
+
+    def close(self) -> None:
+        """Free the decoding state now. Left to the garbage collector (the running generator refers back to the
+        decoder), FFmpeg objects with threads of their own could outlive this call and be freed in a forked
+        child (a DataLoader worker), where their threads do not exist: freeing them there hangs."""
+        if self._frames is not None:
+            self._frames.close()
+            self._frames = None
 
     def _seek(self, index: int | None) -> bool:
         """Seek to the keyframe at frame `index`, or rewind to the start for None; False if the demuxer refused."""

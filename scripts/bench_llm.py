@@ -1,7 +1,7 @@
 """Benchmark: LLM decode speed (tokens/s) against the memory-bandwidth bound measured in the same run.
 
     python scripts/bench_llm.py --model DIR [--tokens 32] [--dtypes fp32,bf16] [--threads 2,1] [--repeats 2]
-                                [--bandwidth-mb 512] [--no-llama-cpp]
+                                [--bandwidth-mb 512] [--no-llama-cpp] [--cache dynamic|static|compiled]
 
 The LLM is the model's own (`model.language_model`; Gemma 3 270M in the demo), a LoRA adapter folded in as
 `VideoAssistant.load` does (`--unmerged-lora` keeps it apart). For each dtype the weights are
@@ -19,6 +19,11 @@ than the last-level cache), with the torch threads the model uses, in a child pr
 peak_rss_mb). bound_tokens_per_s = read rate / bytes per token; ratio_to_bound = tokens_per_s /
 bound_tokens_per_s (1.0 would be a perfect memory-bound decoder). Forward hooks split each decode step into the
 decoder (embedding lookup, layers, final norm), the LM head, and the rest (generate's own work per token).
+
+--cache: `dynamic` (transformers' default DynamicCache, what `videoassist ask` and `caption` use), `static` (a
+StaticCache sized once for the prompt and --tokens, so every decode step has the same shapes), or `compiled` (that
+static cache and `torch.compile` of the LLM's forward: one graph for the prefill, one for the decode steps; the
+compile time is the warm-up's, reported as `warmup_s`).
 
 --threads times every dtype at each torch thread count (default: torch's, one per core): on a machine shared
 with other work, OpenMP threads that wait for each other at every operation can make 2 threads far slower than 1.
@@ -111,44 +116,63 @@ class ModuleTimer:
             handle.remove()
 
 
-def time_decode(llm, tokenizer, tokens: int, repeats: int) -> dict:
+def time_decode(llm, tokenizer, tokens: int, repeats: int, cache: str) -> dict:
     """Greedy generate of exactly `tokens` new tokens and of 1; decode rate from the difference."""
     batch = tokenizer(PROMPT, return_tensors="pt")
     prompt_len = batch["input_ids"].shape[1]
+    # One static cache size for every call: a new size would be a new graph to compile.
+    cache_kwargs = {}
+    if cache != "dynamic":
+        cache_kwargs = {"cache_implementation": "static", "max_cache_len": prompt_len + tokens}
 
     def generate(n: int) -> int:
         with torch.inference_mode():
             out = llm.generate(**batch, max_new_tokens=n, min_new_tokens=n, do_sample=False, use_cache=True,
-                               top_p=None, top_k=None, temperature=None, pad_token_id=tokenizer.pad_token_id)
+                               top_p=None, top_k=None, temperature=None, pad_token_id=tokenizer.pad_token_id,
+                               **cache_kwargs)
         produced = out.shape[1] - prompt_len
         if produced != n:
             raise RuntimeError(f"asked for {n} new tokens, generate produced {produced}")
         return produced
 
-    generate(4)  # warm-up
+    warmup = measure(lambda: generate(4))  # with --cache compiled, this compiles
     one = measure(lambda: generate(1), repeats)
-    timers = {"decoder": ModuleTimer(llm.model), "lm_head": ModuleTimer(llm.get_output_embeddings())}
+    # Hooks added to a compiled forward would make it compile again, and time nothing inside one graph: no split.
+    timers = {} if cache == "compiled" else {"decoder": ModuleTimer(llm.model),
+                                             "lm_head": ModuleTimer(llm.get_output_embeddings())}
     full = measure(lambda: generate(tokens), repeats)
     decode_s = full.best - one.best
-    inside = {}
+    ms_per_token = decode_s / (tokens - 1) * 1000
+    inside = {"decoder": None, "lm_head": None, "other": None}
     for name, timer in timers.items():
         timer.remove()
         steps = timer.times[-(tokens - 1):]  # the last run's decode steps (its first call is the prefill)
-        inside[name] = sum(steps) / len(steps) * 1000
-    ms_per_token = decode_s / (tokens - 1) * 1000
+        inside[name] = round(sum(steps) / len(steps) * 1000, 1)
+    if timers:
+        inside["other"] = round(ms_per_token - inside["decoder"] - inside["lm_head"], 1)  # generate's own work
     result = {
         "tokens_per_s": round((tokens - 1) / decode_s, 3),
         "end_to_end_tokens_per_s": round(tokens / full.best, 3),
         "prefill_and_first_token_s": round(one.best, 3),
         "ms_per_token": round(ms_per_token, 1),
-        "decoder_ms_per_token": round(inside["decoder"], 1),  # embedding lookup + layers + final norm
-        "lm_head_ms_per_token": round(inside["lm_head"], 1),
-        "other_ms_per_token": round(ms_per_token - inside["decoder"] - inside["lm_head"], 1),  # generate's own work
+        "decoder_ms_per_token": inside["decoder"],  # embedding lookup + layers + final norm
+        "lm_head_ms_per_token": inside["lm_head"],
+        "other_ms_per_token": inside["other"],
         "prompt_tokens": prompt_len,
         "new_tokens": tokens,
+        "cache": cache,
+        "warmup_s": round(warmup.best, 2),
         "details": {"generate_1": one.as_json(), f"generate_{tokens}": full.as_json()},
     }
     return result
+
+
+def per_token(decode: dict) -> str:
+    """"60 ms/token: decoder 29, LM head 27, rest of generate 4" (without the split when it was not timed)."""
+    if decode["decoder_ms_per_token"] is None:
+        return f"{decode['ms_per_token']:.0f} ms/token"
+    return (f"{decode['ms_per_token']:.0f} ms/token: decoder {decode['decoder_ms_per_token']:.0f}, LM head "
+            f"{decode['lm_head_ms_per_token']:.0f}, rest of generate {decode['other_ms_per_token']:.0f}")
 
 
 def bench_dtype(llm, tokenizer, name: str, threads: int, args) -> dict:
@@ -161,15 +185,13 @@ def bench_dtype(llm, tokenizer, name: str, threads: int, args) -> dict:
           f"{weights['layers_and_norms'] / 1e6:.0f} MB, LM head {weights['lm_head'] / 1e6:.0f} MB "
           f"{'tied to the embedding' if weights['tied'] else 'untied'}, {weights['vocab']} x {weights['hidden']})")
     print(f"generating {args.tokens} tokens (and 1, to take out the prefill), best of {args.repeats} ...", flush=True)
-    decode = time_decode(llm, tokenizer, args.tokens, args.repeats)
+    decode = time_decode(llm, tokenizer, args.tokens, args.repeats, args.cache)
     bound = memory["read_gb_s"] * 1e9 / weights["total"]
     result = {"dtype": name, "threads": threads, **decode, "bound_tokens_per_s": round(bound, 2),
               "ratio_to_bound": round(decode["tokens_per_s"] / bound, 3), "bytes_per_token": weights, "memory": memory}
-    print(f"{name}, {threads} threads: {decode['tokens_per_s']:.2f} tokens/s decode "
-          f"({decode['ms_per_token']:.0f} ms/token: decoder "
-          f"{decode['decoder_ms_per_token']:.0f}, LM head {decode['lm_head_ms_per_token']:.0f}, rest of generate "
-          f"{decode['other_ms_per_token']:.0f}); bound {bound:.1f} tokens/s; ratio "
-          f"{result['ratio_to_bound']:.2f}; prefill + first token {decode['prefill_and_first_token_s']:.2f} s",
+    print(f"{name}, {threads} threads: {decode['tokens_per_s']:.2f} tokens/s decode ({per_token(decode)}); bound {bound:.1f} tokens/s; ratio "
+          f"{result['ratio_to_bound']:.2f}; prefill + first token {decode['prefill_and_first_token_s']:.2f} s; "
+          f"warm-up ({args.cache} cache) {decode['warmup_s']:.1f} s",
           flush=True)
     return result
 
@@ -275,7 +297,7 @@ def bench_int8_lm_head(llm, tokenizer, threads: int, args, fp32: dict) -> dict:
     reference = greedy_ids(llm, tokenizer, args.agreement_tokens)
     quantize_lm_head(llm)
     print(f"--- fp32 with an int8 LM head, {threads} torch threads", flush=True)
-    decode = time_decode(llm, tokenizer, args.tokens, args.repeats)
+    decode = time_decode(llm, tokenizer, args.tokens, args.repeats, args.cache)
     got = greedy_ids(llm, tokenizer, args.agreement_tokens)
     same_prefix = next((i for i, (a, b) in enumerate(zip(reference, got)) if a != b), len(reference))
     weights = fp32["bytes_per_token"]
@@ -288,8 +310,7 @@ def bench_int8_lm_head(llm, tokenizer, threads: int, args, fp32: dict) -> dict:
               "greedy_tokens_compared": len(reference), "greedy_same_prefix": same_prefix,
               "greedy_same_tokens": sum(a == b for a, b in zip(reference, got))}
     print(f"int8 LM head, {threads} threads: {decode['tokens_per_s']:.2f} tokens/s decode "
-          f"({decode['ms_per_token']:.0f} ms/token: decoder {decode['decoder_ms_per_token']:.0f}, LM head "
-          f"{decode['lm_head_ms_per_token']:.0f}); {result['speedup_vs_fp32']:.2f}x fp32 in this run; bound "
+          f"({per_token(decode)}); {result['speedup_vs_fp32']:.2f}x fp32 in this run; bound "
           f"{bound:.1f} tokens/s, ratio {result['ratio_to_bound']:.2f}; greedy: the first {same_prefix} of "
           f"{len(reference)} tokens as with the fp32 head", flush=True)
     return result
@@ -309,6 +330,8 @@ def main() -> None:
     parser.add_argument("--unmerged-lora", action="store_true",
                         help="keep a LoRA adapter apart (as training does) instead of folding it into the weights "
                              "as VideoAssistant.load does")
+    parser.add_argument("--cache", choices=("dynamic", "static", "compiled"), default="dynamic",
+                        help="KV cache of the timed generate; compiled = static + torch.compile (default dynamic)")
     parser.add_argument("--agreement-tokens", type=int, default=64,
                         help="greedy tokens compared between the fp32 and int8 heads (default 64)")
     args = parser.parse_args()
@@ -329,6 +352,8 @@ def main() -> None:
     if has_lora(model) and not args.unmerged_lora:
         merge_lora(model)  # what `videoassist ask` and `caption` decode with
     llm = model.language_model
+    if args.cache == "compiled":
+        llm.forward = torch.compile(llm.forward)
     params = sum(p.numel() for p in {p.data_ptr(): p for p in llm.parameters()}.values())
     print(f"loaded in {loaded.describe()}; LLM {type(llm).__name__}, {params / 1e6:.0f} M parameters, "
           f"{torch.get_num_threads()} torch threads")

@@ -201,6 +201,9 @@ MAKERS: dict[str, Callable[[Path], Path]] = {
     "long_gop": lambda d: write_video(d / "long_gop.mp4", 300, gop=100),
     "mp4_no_bframes": lambda d: write_video(d / "no_bframes.mp4", options=NO_BFRAMES),
     "mov_no_bframes": lambda d: write_video(d / "long_gop_no_bframes.mov", 300, gop=100, options=NO_BFRAMES),
+    # Fragmented MP4 (as recorders and DASH write it): the header's frame count covers only the first fragment.
+    "fragmented_mp4": lambda d: write_video(
+        d / "fragmented.mp4", options=NO_BFRAMES, container_options={"movflags": "frag_keyframe"}),
     "pts_offset_mp4": lambda d: _offset_pts(
         write_video(d / "unshifted.mp4", options=NO_BFRAMES), d / "offset.mp4", 1024),
     "mid_gop": lambda d: _cut_mid_gop(write_video(d / "uncut.mp4"), d / "mid_gop.mkv"),  # frames 12.. decode

@@ -26,6 +26,7 @@ from videoassist.video.indices import evenly_spaced
 CONTAINERS = {
     "mp4": ("h264", AUTO_BACKEND),
     "mp4_no_bframes": ("h264", AUTO_BACKEND),  # its frame table comes from the MP4's index, not a packet scan
+    "fragmented_mp4": ("h264", AUTO_BACKEND),
     "mov": ("h264", AUTO_BACKEND),
     "mkv": ("h264", AUTO_BACKEND),
     "webm_vp8": ("vp8", AUTO_BACKEND),

@@ -44,3 +44,12 @@ def test_demo_captions_a_clip_with_its_objects(demo):
     caption = demo.ask(SAMPLES / "synth" / "synth_000001.mp4", "Describe this video.", max_new_tokens=48).text
     # three shapes; the blue circle moves down and disappears (samples/README.md)
     assert "blue circle" in caption and "down" in caption and "disappears" in caption, caption
+
+
+def test_the_demo_folder_loads_by_its_path_too(demo):
+    # A copy of the shipped folder, or one released by scripts/train_demo.sh, names Gemma without a path.
+    from videoassist.demo.release import DEMO_MODEL
+
+    by_path = VideoAssistant.load(str(DEMO_MODEL))
+    clip, question = SAMPLES / "synth" / "synth_000001.mp4", "Describe this video."
+    assert by_path.ask(clip, question, max_new_tokens=48).text == demo.ask(clip, question, max_new_tokens=48).text

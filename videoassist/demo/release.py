@@ -30,7 +30,7 @@ from ..models.videoassist import VideoAssistConfig, VideoAssistForCausalLM, Vide
 from ..training.checkpoint import last_complete_checkpoint
 from ..training.lora import adapter_folder, attach_saved_adapter
 from ..training.trainer import CONFIG_FILE
-from .gemma import gemma_folder
+from .gemma import GEMMA_FOLDER_NAME, gemma_folder
 
 DEMO_MODEL = Path(__file__).resolve().parent / "weights" / "model"
 SETTINGS_FILES = ("generation_config.json", "preprocessor_config.json", "videoassist_processor.json")
@@ -53,6 +53,13 @@ def load_demo(folder: Path = DEMO_MODEL, llm: Path | None = None, dtype=None):
     model = VideoAssistForCausalLM.from_pretrained(folder, config=config, dtype=dtype)
     attach_saved_adapter(model, folder)
     return model.eval(), VideoAssistProcessor.from_pretrained(folder, config=config, tokenizer=tokenizer)
+
+
+def is_packaged_demo(folder: Path) -> bool:
+    """Whether `folder` is a demo folder as `package` writes it for Gemma: its LLM named by the bare name of
+    `gemma_folder()`, which only `load_demo` resolves (from_pretrained would look for it on the hub)."""
+    config = folder / "config.json"
+    return config.is_file() and json.loads(config.read_text()).get("llm_name_or_path") == GEMMA_FOLDER_NAME
 
 
 def package(checkpoint: Path, out: Path, llm: Path) -> None:

@@ -23,6 +23,11 @@ def load_model(name_or_path: str, dtype=None, device: str | None = None):
     path = Path(name_or_path)
     if path.exists() and not (path / "config.json").is_file():
         raise ModelError(f"{name_or_path}: not a checkpoint folder (no config.json)")
+    from ..demo.release import is_packaged_demo, load_demo
+
+    if is_packaged_demo(path):  # a copy of the demo, or one released from the recipe: Gemma comes from the cache
+        model, processor = load_demo(path, dtype=dtype)
+        return model.to(device) if device else model, processor
     try:
         model = VideoAssistForCausalLM.from_pretrained(name_or_path, dtype=dtype)
         processor = VideoAssistProcessor.from_pretrained(name_or_path, config=model.config)

@@ -189,7 +189,8 @@ def bench_dtype(llm, tokenizer, name: str, threads: int, args) -> dict:
     bound = memory["read_gb_s"] * 1e9 / weights["total"]
     result = {"dtype": name, "threads": threads, **decode, "bound_tokens_per_s": round(bound, 2),
               "ratio_to_bound": round(decode["tokens_per_s"] / bound, 3), "bytes_per_token": weights, "memory": memory}
-    print(f"{name}, {threads} threads: {decode['tokens_per_s']:.2f} tokens/s decode ({per_token(decode)}); bound {bound:.1f} tokens/s; ratio "
+    print(f"{name}, {threads} threads: {decode['tokens_per_s']:.2f} tokens/s decode ({per_token(decode)}); "
+          f"bound {bound:.1f} tokens/s; ratio "
           f"{result['ratio_to_bound']:.2f}; prefill + first token {decode['prefill_and_first_token_s']:.2f} s; "
           f"warm-up ({args.cache} cache) {decode['warmup_s']:.1f} s",
           flush=True)

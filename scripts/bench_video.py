@@ -12,8 +12,8 @@ decoder still has to decode every frame it passes: the cost of seeking and decod
 Printed: the file's facts, the probe time (the frame table from the MP4 index without B-frames, else a packet
 scan), the time to sample with each backend (best of --repeats, warm page cache), the full sequential decode, and
 whether the sampled frames equal the frames at the same indices of the full decode. The last line is one JSON
-object with all of it, including the process's peak resident memory (`peak_rss_mb`). Every figure comes with the CPU seconds this process used and, on Linux, the CPU
-seconds other processes used meanwhile: on a shared machine that tells a clean run from a contended one.
+object with all of it, including the process's peak resident memory (`peak_rss_mb`). Every figure comes with the
+CPU seconds this process used and, on Linux, the CPU seconds other processes used meanwhile: on a shared machine that tells a clean run from a contended one.
 """
 
 from __future__ import annotations

@@ -53,7 +53,7 @@ def inspect_file(
     """probe() plus what decoding needs: the frame table, the stream, the container type (or the image).
     `read_packets` scans the file even where its index would do, which checks all of it for damage."""
     limits = limits or VideoLimits()
-    _check_file(path, limits)
+    size = _check_file(path, limits)
     if is_image_path(path):
         info, pixels = read_image(path)
         return Inspection(info, image=pixels)
@@ -63,7 +63,7 @@ def inspect_file(
             stream = _video_stream(container, path)
             if container.duration is not None:  # the header's claim: refuse a 10-hour file before scanning it
                 _check_duration(path, container.duration / av.time_base, limits)
-            indexed = None if read_packets else from_index(container, stream, os.path.getsize(path))
+            indexed = None if read_packets else from_index(container, stream, size)
             table = indexed or _scan(container, stream, path, logs)
             codec, coded_width, coded_height = stream.codec_context.name, stream.width, stream.height
             rate = stream.average_rate or stream.guessed_rate
@@ -118,7 +118,8 @@ def _lists(table: FrameTable, shown: list[int]) -> bool:
     return np.array_equal(table.pts[: len(shown)], shown)
 
 
-def _check_file(path: str | PathLike[str], limits: VideoLimits) -> None:
+def _check_file(path: str | PathLike[str], limits: VideoLimits) -> int:
+    """The file's size in bytes, once it is known to be a non-empty file within the size limit."""
     try:
         stat = os.stat(path)
     except FileNotFoundError:
@@ -131,6 +132,7 @@ def _check_file(path: str | PathLike[str], limits: VideoLimits) -> None:
         raise VideoError(path, "is empty (0 bytes)")
     if limits.max_bytes is not None and stat.st_size > limits.max_bytes:
         raise VideoError(path, f"is {_size(stat.st_size)}, over the limit of {_size(limits.max_bytes)}")
+    return stat.st_size
 
 
 def _size(num_bytes: int) -> str:

@@ -11,17 +11,18 @@ from pathlib import Path
 
 from transformers import CLIPVisionConfig
 
+from videoassist.demo.visual_words import VOCABULARY
 from videoassist.models.videoassist import VideoAssistConfig
 
 FRAME_COUNTS = (8, 16, 64, 3600)
-MODES = [
-    ("valley_v1", {}),
-    ("valley_v2", {}),
-    ("valley_v3", {}),
-    ("llamavid", {"content_pool": "mean"}),
-    ("llamavid", {"content_pool": "grid:2"}),
-    ("llamavid", {"content_pool": "grid:4"}),
-    ("objects", {}),
+MODES = [  # (token mode, its token_builder_config, what the row says about it)
+    ("valley_v1", {}, ""),
+    ("valley_v2", {}, ""),
+    ("valley_v3", {}, ""),
+    ("llamavid", {"content_pool": "mean"}, " (mean)"),
+    ("llamavid", {"content_pool": "grid:2"}, " (grid:2)"),
+    ("llamavid", {"content_pool": "grid:4"}, " (grid:4)"),
+    ("objects", VOCABULARY, ""),  # the demo's vocabulary (its size does not change the count)
 ]
 
 
@@ -31,10 +32,9 @@ def table() -> str:
     )
     header = "| token mode | " + " | ".join(f"{n} frames" for n in FRAME_COUNTS) + " |"
     rows = [header, "|---" * (len(FRAME_COUNTS) + 1) + "|"]
-    for mode, extra in MODES:
-        config = VideoAssistConfig(vision_config=vision.to_dict(), token_mode=mode, **extra)
-        name = mode + (f" ({extra['content_pool']})" if extra else "")
-        rows.append(f"| {name} | " + " | ".join(f"{config.num_visual_tokens(n):,}" for n in FRAME_COUNTS) + " |")
+    for mode, settings, note in MODES:
+        config = VideoAssistConfig(vision_config=vision.to_dict(), token_mode=mode, token_builder_config=settings)
+        rows.append(f"| {mode}{note} | " + " | ".join(f"{config.num_visual_tokens(n):,}" for n in FRAME_COUNTS) + " |")
     return "\n".join(rows)
 
 
@@ -49,7 +49,8 @@ def main():
         "time-pooled patch tokens plus one CLS token per frame; LLaMA-VID gives per frame one context token and\n"
         "1 (`mean`) or N² (`grid:N`) content tokens, so an hour at 1 fps (3600 frames) fits a long-context LLM.\n"
         "In a multi-turn LLaMA-VID chat every further question adds one context token per frame.\n"
-        "`objects` (the demo's) gives a count token and 5 tokens per object slot (3 slots), whatever the frames.\n\n"
+        "`objects` (the demo's) gives a count token and 5 tokens per object slot (3 slots), whatever the frames.\n"
+        "Each count is the token builder's own `visual_block_sizes` ([TOKEN_BUILDERS.md](TOKEN_BUILDERS.md)).\n\n"
         f"{table()}\n"
     )
     Path(args.out).write_text(text)

@@ -30,8 +30,8 @@ def visual_tokens(model, processor, video: np.ndarray, question: str = "What col
         ("valley_v1", {}, lambda t: PATCHES + t),
         ("valley_v2", {}, lambda t: PATCHES + t),
         ("valley_v3", {}, lambda t: PATCHES + t),
-        ("llamavid", {"content_pool": "mean"}, lambda t: 2 * t),
-        ("llamavid", {"content_pool": "grid:2"}, lambda t: 5 * t),
+        ("llamavid", {"token_builder_config": {"content_pool": "mean"}}, lambda t: 2 * t),
+        ("llamavid", {"token_builder_config": {"content_pool": "grid:2"}}, lambda t: 5 * t),
     ],
 )
 @pytest.mark.parametrize("num_frames", [1, 3, 8])
@@ -61,7 +61,7 @@ def test_llamavid_every_question_gets_context_tokens():
 
 
 def test_llamavid_context_follows_the_question_content_does_not():
-    model, processor = build_tiny_model("llamavid", content_pool="grid:2")
+    model, processor = build_tiny_model("llamavid", token_builder_config={"content_pool": "grid:2"})
     video = frames(3)
     a, _ = visual_tokens(model, processor, video, "What colour is the circle?")
     b, _ = visual_tokens(model, processor, video, "Which way does the square move?")

@@ -7,15 +7,19 @@ import torch
 from data_tools.synth.vocabulary import ALL_PAIRS
 from data_tools.synth.world import Clip, Event, WorldObject
 from videoassist.demo.align import mirror, readout_losses
-from videoassist.demo.visual_words import EVENT_KEYS, IGNORE, MOTION_KEYS, WORDS, scene_targets
-from videoassist.models.videoassist.object_tokens import ObjectScene, ObjectTokens
-from videoassist.testing import build_tiny_model, tiny_config
+from videoassist.demo.release import DEMO_MODEL
+from videoassist.demo.visual_words import EVENT_KEYS, IGNORE, MOTION_KEYS, VOCABULARY, scene_targets
+from videoassist.models.videoassist import VideoAssistConfig
+from videoassist.models.videoassist.token_builders import ObjectScene, ObjectTokens, ObjectTokensConfig
+from videoassist.testing import TINY_BUILDER_SETTINGS, build_tiny_model, tiny_config
 
-CLASSES, GRID = 3, 4
+CLASSES, GRID = 3, 4  # the tiny vocabulary's classes (testing.TINY_BUILDER_SETTINGS), the tiny tower's grid
+MOTIONS, EVENTS, ORDERS, COUNTS = (len(TINY_BUILDER_SETTINGS["objects"][key])
+                                   for key in ("motions", "events", "orders", "counts"))
 
 
 def readout(**overrides) -> ObjectTokens:
-    config = tiny_config("objects", object_classes=CLASSES, object_track_steps=4, **overrides)
+    config = tiny_config("objects", token_builder_config={"track_steps": 4, **overrides})
     return ObjectTokens(config)
 
 
@@ -57,33 +61,32 @@ def test_tracks_give_each_class_its_presence_and_position_over_time():
 
 def scene(objectness, count=0) -> ObjectScene:
     batch = len(objectness)
-    motion = torch.zeros(batch, CLASSES, 5)
+    motion = torch.zeros(batch, CLASSES, MOTIONS)
     motion[..., 2] = 20.0  # "up" for every class
-    event = torch.zeros(batch, CLASSES, 9)
+    event = torch.zeros(batch, CLASSES, EVENTS)
     event[..., 1] = 20.0  # "appears"
-    order = torch.zeros(batch, CLASSES, 2)
+    order = torch.zeros(batch, CLASSES, ORDERS)
     order[..., 1] = 20.0  # partway
-    counts = torch.zeros(batch, 3)
+    counts = torch.zeros(batch, COUNTS)
     counts[:, count] = 20.0
     return ObjectScene(counts, torch.tensor(objectness), motion, event, order)
 
 
 def test_words_put_the_likely_objects_first_and_empty_slots_on_the_empty_word():
-    builder = readout(object_slots=2)
+    builder = readout(slots=2)
     vocabulary = builder.config.projector_in_features
-    assert vocabulary == 2 * CLASSES + 5 + 9 + 2 + 3 + 1
+    assert vocabulary == 2 * CLASSES + MOTIONS + EVENTS + ORDERS + COUNTS + 1
     words = builder.word_distributions(scene([[-20.0, 20.0, -20.0]], count=0))
     assert words.shape == (1, 1 + 5 * 2, vocabulary)
     assert torch.allclose(words.sum(-1), torch.ones(1, 11))
-    top = words[0].argmax(-1).tolist()
-    motions, events, orders = 2 * CLASSES, 2 * CLASSES + 5, 2 * CLASSES + 5 + 9
-    assert top[0] == vocabulary - 1 - 3  # count token: "one"
-    assert top[1:6] == [1, CLASSES + 1, motions + 2, events + 1, orders + 1]  # class 1: names, up, appears, partway
-    assert top[6:] == [vocabulary - 1] * 5  # the second slot holds no object
+    top = [builder.settings.words[i] for i in words[0].argmax(-1).tolist()]
+    assert top[0] == "one"  # the count token
+    assert top[1:6] == ["blue", "square", "up", "appears", "partway"]  # class 1: its names, up, appears, partway
+    assert top[6:] == ["none"] * 5  # the second slot holds no object
 
 
 def test_objects_mode_gives_its_fixed_token_count_through_the_model():
-    model, processor = build_tiny_model("objects", object_classes=CLASSES)
+    model, processor = build_tiny_model("objects")
     for frames in (1, 3, 8):
         video = np.random.default_rng(frames).integers(0, 256, (frames, 36, 48, 3), dtype=np.uint8)
         batch = processor([[{"role": "user", "content": "How many objects are there?"}]], videos=[video],
@@ -95,9 +98,9 @@ def test_objects_mode_gives_its_fixed_token_count_through_the_model():
 
 
 def test_frozen_read_out_is_not_a_trained_module():
-    model, _ = build_tiny_model("objects", object_classes=CLASSES)
+    model, _ = build_tiny_model("objects")
     assert "token_builder" in model.trained_modules()
-    model.config.freeze_token_builder = True
+    model.config.token_builder_config.freeze = True
     assert set(model.trained_modules()) == {"projector"}
 
 
@@ -127,7 +130,33 @@ def test_scene_targets_name_objects_by_their_first_colour_and_encode_the_event()
     appearing = scene_targets(clip_with([obj("star", "white", "up")], Event("appears", 0, 1.5, 12)))
     assert appearing["order"][white_star] == 1 and appearing["event"][white_star] == EVENT_KEYS.index("appears")
     assert targets["motion"][blue_circle] == IGNORE and targets["event"][blue_circle] == IGNORE
-    assert len(WORDS) == tiny_config("objects").projector_in_features
+    # the targets index the recipe's vocabulary, which the read-out's heads are sized by
+    settings = ObjectTokensConfig(**VOCABULARY)
+    assert len(settings.classes) == len(ALL_PAIRS) == len(targets["objectness"])
+    assert len(settings.motions) == len(MOTION_KEYS) and len(settings.events) == len(EVENT_KEYS)
+    assert settings.events[EVENT_KEYS.index("changes_colour:blue")] == "blue"
+
+
+def test_the_vocabulary_sizes_the_read_out_and_the_projector():
+    vocabulary = {"classes": [["a", "b"], ["c", "d"]], "motions": ["m1", "m2", "m3"],
+                  "events": ["e1", "e2", "e3", "e4"], "orders": ["o1", "o2"], "counts": ["n1", "n2"], "empty": "x"}
+    model, _ = build_tiny_model("objects", token_builder_config=vocabulary)
+    builder = model.token_builder
+    assert (builder.cell_class.out_features, builder.motion.out_features, builder.event.out_features,
+            builder.order.out_features, builder.count.out_features) == (3, 3, 4, 2, 2)
+    assert builder.settings.words == ["a", "c", "b", "d", "m1", "m2", "m3", "e1", "e2", "e3", "e4", "o1", "o2",
+                                      "n1", "n2", "x"]
+    assert model.projector[0].in_features == model.config.projector_in_features == 16
+    with pytest.raises(ValueError, match="needs its vocabulary; motions"):
+        tiny_config("objects", token_builder_config={**vocabulary, "motions": []})
+    with pytest.raises(ValueError, match="two name words per class"):
+        tiny_config("objects", token_builder_config={**vocabulary, "classes": [["a"]]})
+
+
+def test_the_shipped_demo_stores_its_recipe_vocabulary():
+    settings = VideoAssistConfig.from_pretrained(DEMO_MODEL).token_builder_config
+    assert settings.words == ObjectTokensConfig(**VOCABULARY).words
+    assert settings.freeze  # the read-out was trained apart (align) and frozen for stage 2
 
 
 def test_mirroring_flips_the_tracks_and_swaps_the_motions():
@@ -149,9 +178,9 @@ def test_read_out_learns_the_targets_of_its_tracks():
     torch.manual_seed(0)
     builder = readout()
     tracks = torch.randn(16, CLASSES, 12)
-    targets = {"count": torch.randint(0, 3, (16,)), "objectness": (torch.rand(16, CLASSES) < 0.5).float(),
-               "motion": torch.randint(0, 5, (16, CLASSES)), "event": torch.randint(0, 9, (16, CLASSES)),
-               "order": torch.randint(0, 2, (16, CLASSES))}
+    targets = {"count": torch.randint(0, COUNTS, (16,)), "objectness": (torch.rand(16, CLASSES) < 0.5).float(),
+               "motion": torch.randint(0, MOTIONS, (16, CLASSES)), "event": torch.randint(0, EVENTS, (16, CLASSES)),
+               "order": torch.randint(0, ORDERS, (16, CLASSES))}
     trained = [p for n, p in builder.named_parameters() if not n.startswith("cell_")]
     optimizer = torch.optim.AdamW(trained, lr=3e-3)
     first = None

@@ -68,7 +68,12 @@ def test_yaml_numbers_without_a_dot_and_overrides(tmp_path):
         (minimal(model={"base": "ckpt", "vision": "v"}), "give either base"),
         (minimal(model={"vision": "v", "llm": "l", "token_mode": "valley_v9"}), "token_mode must be one of"),
         (minimal(model={"base": "ckpt", "token_mode": "llamavid"}), "token_mode: set only for a new model"),
-        (minimal(model={"vision": "v", "llm": "l", "num_queries": "many"}), "num_queries: expected int"),
+        (minimal(model={"vision": "v", "llm": "l", "token_mode": "llamavid",
+                        "token_builder_config": {"num_queries": "many"}}), "num_queries: expected int"),
+        (minimal(model={"vision": "v", "llm": "l", "token_mode": "llamavid", "token_builder_config": {"pool": "x"}}),
+         "unknown setting 'pool' of LlamaVidConfig"),
+        (minimal(model={"vision": "v", "llm": "l", "content_pool": "grid:2"}),
+         "model.content_pool: a token builder setting; write it under model.token_builder_config"),
         (minimal(model={"base": "ckpt", "sampling": {"num_frames": 8, "fps": 1}}), "exactly one of num_frames"),
         ({k: v for k, v in minimal().items() if k != "output_dir"}, "missing key output_dir"),
     ],
@@ -90,10 +95,12 @@ def test_the_command_prints_one_line_and_exits_1(tmp_path, capsys):
 def test_a_new_model_is_built_from_the_two_base_models(tmp_path, tiny_models):  # noqa: F811
     base = tiny_models("llamavid")
     path = write(tmp_path, minimal(model={"vision": str(base / "base_vision"), "llm": str(base / "base_llm"),
-                                          "token_mode": "valley_v2", "projector_type": "linear",
+                                          "token_mode": "valley_v3", "projector_type": "linear",
+                                          "token_builder_config": {"temporal_heads": 2, "temporal_layers": 2},
                                           "sampling": {"num_frames": 4}}))
     model, processor = load_or_build_model(load_config(path).model)
-    assert model.config.token_mode == "valley_v2" and model.config.projector_type == "linear"
+    assert model.config.token_mode == "valley_v3" and model.config.projector_type == "linear"
+    assert len(model.token_builder.temporal.layers) == 2  # the builder's own settings reached it
     assert model.config.llm_name_or_path == str(base / "base_llm")  # checkpoints will reference it
     assert processor.sampling.num_frames == 4
 

@@ -24,6 +24,18 @@ TOKENIZER_CORPUS = [
     "A red circle moves to the left. A blue square stays still. A green triangle appears. yes no",
     "一个红色的圆形向左移动。一个蓝色的正方形保持静止。圆形是什么颜色？有几个物体？是 否",
 ] * 4
+# Token builder settings sized for the tiny models, and a small `objects` vocabulary.
+TINY_BUILDER_SETTINGS = {
+    "valley_v3": {"temporal_heads": 4},
+    "llamavid": {"num_queries": 4, "query_heads": 4},
+    "objects": {
+        "classes": [["red", "circle"], ["blue", "square"], ["green", "triangle"]],
+        "motions": ["left", "right", "up", "down", "still"],
+        "events": ["nothing", "appears", "disappears", "red", "blue", "green"],
+        "orders": ["start", "partway"],
+        "counts": ["one", "two", "three"],
+    },
+}
 
 
 def tiny_tokenizer(vocab_size: int = 320) -> PreTrainedTokenizerFast:
@@ -49,6 +61,7 @@ def tiny_tokenizer(vocab_size: int = 320) -> PreTrainedTokenizerFast:
 
 
 def tiny_config(token_mode: str = "llamavid", vocab_size: int = 320, **overrides) -> VideoAssistConfig:
+    """`overrides`: VideoAssistConfig fields; `token_builder_config` entries update the tiny builder settings."""
     vision = CLIPVisionConfig(
         hidden_size=32,
         intermediate_size=64,
@@ -73,11 +86,9 @@ def tiny_config(token_mode: str = "llamavid", vocab_size: int = 320, **overrides
         vision_config=vision.to_dict(),
         text_config=text.to_dict(),
         token_mode=token_mode,
-        temporal_heads=4,
-        num_queries=4,
-        query_heads=4,
     )
-    settings.update(overrides)
+    builder_settings = {**TINY_BUILDER_SETTINGS.get(token_mode, {}), **overrides.pop("token_builder_config", {})}
+    settings.update(overrides, token_builder_config=builder_settings)
     return VideoAssistConfig(**settings)
 
 

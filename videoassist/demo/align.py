@@ -5,7 +5,7 @@ and classifier frozen, so the tracks are fixed); then the read-out's transformer
 number of objects and, per class, whether it names an object, its motion, its event and its order
 (visual_words.scene_targets), with cross-entropy. Tracks are mirrored left-right and up-down at random, their motion labels with them. Seconds
 per hundred steps: the LLM is not involved. The result is the built model with the read-out trained and frozen
-(`freeze_token_builder`), written to the output folder (beside its name, then renamed: a rerun after an
+(`freeze` in its token_builder_config), written to the output folder (beside its name, then renamed: a rerun after an
 interruption starts again, a finished one is skipped).
 
     python -m videoassist.demo align --work outputs/demo        # reads <work>/base, writes <work>/align
@@ -135,7 +135,7 @@ def train_readout(base: Path, world: Path, cache: Path, out: Path, settings: Ali
                                                                                 for k, v in val.items()}})
             print(json.dumps(log[-1]))
     builder.eval()
-    model.config.freeze_token_builder = True
+    model.config.token_builder_config.freeze = True
     partial = Path(out).with_name(Path(out).name + ".partial")
     shutil.rmtree(partial, ignore_errors=True)
     model.save_pretrained(partial)

@@ -5,8 +5,8 @@ demo carries its tower's weights (a few MB) instead of pointing at a folder of t
 reference (to the converted folder of `gemma_folder()`).
 
 The `objects` token mode starts from what is known: its cell classifier is the stage-0 cell probe of the
-(shape, colour) pair and of the centre's offset, and its projector maps each visual word to Gemma's embedding of
-the matching English word (visual_words.WORDS), so its tokens begin as soft text.
+(shape, colour) pair and of the centre's offset, and its projector maps each visual word of the model's stored
+vocabulary (visual_words.VOCABULARY) to Gemma's embedding of that English word, so its tokens begin as soft text.
 
     python -m videoassist.demo.build --tower outputs/demo/vision --out outputs/demo/base [--token-mode objects]
 """
@@ -24,7 +24,7 @@ from ..errors import ModelError, VideoAssistError
 from ..models.videoassist import build_from_base_models
 from .gemma import gemma_folder
 from .settings import load_settings
-from .visual_words import ARCHITECTURE, WORDS
+from .visual_words import ARCHITECTURE
 
 
 def build_demo_model(stage0: Path, **architecture):
@@ -41,14 +41,16 @@ def build_demo_model(stage0: Path, **architecture):
 
 @torch.no_grad()
 def init_object_tokens(model, tokenizer, probes_file: Path) -> None:
-    """The cell classifier from the stage-0 probes; the projector from Gemma's embeddings of `WORDS`."""
+    """The cell classifier from the stage-0 probes; the projector from Gemma's embeddings of the visual words (each
+    with its leading space, as the word reads inside a sentence)."""
     probes = load_file(str(probes_file))
     builder = model.token_builder
     for name, probe in (("cell_class", "cell_pair"), ("cell_offset", "cell_offset")):
         getattr(builder, name).weight.copy_(probes[f"{probe}.weight"])
         getattr(builder, name).bias.copy_(probes[f"{probe}.bias"])
-    ids = [tokenizer.convert_tokens_to_ids(tokenizer.tokenize(word)) for word in WORDS]
-    split = [word for word, piece in zip(WORDS, ids) if len(piece) != 1]
+    words = [f" {word}" for word in model.config.token_builder_config.words]
+    ids = [tokenizer.convert_tokens_to_ids(tokenizer.tokenize(word)) for word in words]
+    split = [word for word, piece in zip(words, ids) if len(piece) != 1]
     if split:
         raise ModelError(f"{tokenizer.name_or_path}: visual words that are not one token of this LLM: {split}")
     embeddings = model.get_input_embeddings()(torch.tensor([piece[0] for piece in ids]))  # scaled as Gemma scales

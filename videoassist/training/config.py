@@ -8,6 +8,7 @@
     #   vision: openai/clip-vit-large-patch14
     #   llm: google/gemma-3-270m
     #   token_mode: llamavid
+    #   token_builder_config: {content_pool: mean}    # the token builder's own settings
     #   sampling: {fps: 1, max_frames: 256}
     data:                            # videoassist.data.DataSpec fields
       - {path: data/pretrain.json, video_root: data/videos}
@@ -33,6 +34,7 @@ import yaml
 from ..data import DataSpec
 from ..errors import ConfigError
 from ..models.videoassist import SamplingConfig, VideoAssistConfig
+from ..models.videoassist.token_builders.legacy import LEGACY_KEYS
 
 STAGES = ("pretrain", "instruct")
 # VideoAssistConfig fields a new model may set in `model:`; the rest come from the base models or the stage.
@@ -66,7 +68,7 @@ class ModelSettings:
             if default is not None and type(value) is not type(default):
                 raise ValueError(f"{name}: expected {type(default).__name__}, got {value!r}")
         self.sampling_config()
-        VideoAssistConfig(**self.architecture)  # validates token_mode, projector_type, content_pool, …
+        VideoAssistConfig(**self.architecture)  # validates token_mode, projector_type, token_builder_config, …
 
     def sampling_config(self) -> SamplingConfig | None:
         """`sampling` as a SamplingConfig; giving only fps (or only num_frames) means the other is unset."""
@@ -182,6 +184,9 @@ def config_from_dict(raw: dict, path="config") -> TrainConfig:
     model = dict(raw.get("model") or {})
     if "architecture" in model:
         raise ConfigError(path, "unknown key model.architecture (write the VideoAssistConfig fields under model:)")
+    moved = [key for key in model if key in LEGACY_KEYS]
+    if moved:  # recipes written before token builders had their own settings
+        raise ConfigError(path, f"model.{moved[0]}: a token builder setting; write it under model.token_builder_config")
     model_fields = {f.name for f in dataclasses.fields(ModelSettings)} - {"architecture"}
     architecture = {k: model.pop(k) for k in list(model) if k not in model_fields and k in ARCHITECTURE_FIELDS}
     model["architecture"] = architecture

@@ -27,8 +27,8 @@ def build_from_base_models(
 ) -> tuple[VideoAssistForCausalLM, VideoAssistProcessor]:
     """Vision tower + LLM (hub ids or folders) → a VideoAssist model with fresh token builder and projector.
 
-    `settings` are VideoAssistConfig fields (token_mode, projector_type, content_pool, …). The tokenizer gets the
-    `<video>` placeholder token; the LLM's embeddings are left as released (see modeling_videoassist).
+    `settings` are VideoAssistConfig fields (token_mode, token_builder_config, projector_type, …). The tokenizer
+    gets the `<video>` placeholder token; the LLM's embeddings are left as released (see modeling_videoassist).
     """
     video_token = settings.pop("video_token", VideoAssistConfig.video_token)
     tokenizer = video_tokenizer(llm_name_or_path, video_token)

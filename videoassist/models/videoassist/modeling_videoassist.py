@@ -25,8 +25,7 @@ from ...errors import ModelError
 from .base_models import load_language_model, load_vision_model
 from .configuration_videoassist import VideoAssistConfig
 from .projector import build_projector
-from .query_encoder import build_query_encoder
-from .token_builders import build_token_builder
+from .token_builders.query_encoder import build_query_encoder
 from .vision_tower import VisionFeatures, VisionTower
 
 # Inputs that describe the video: used to build the prompt's embeddings, then dropped during decoding.
@@ -76,15 +75,10 @@ class VideoAssistForCausalLM(VideoAssistPreTrainedModel, GenerationMixin):
         super().__init__(config)
         vision_model = vision_model if vision_model is not None else AutoModel.from_config(config.vision_config)
         self.vision_tower = VisionTower(vision_model, config.select_layer, frozen=config.freeze_vision)
-        self.token_builder = build_token_builder(config)
+        builder_class = config.token_builder_class
+        self.token_builder = builder_class(config)
         self.projector = build_projector(config.projector_type, config.projector_in_features, config.text_width)
-        self.query_encoder = (
-            build_query_encoder(
-                config.query_encoder, config.text_width, config.vision_width, config.num_queries, config.query_heads
-            )
-            if config.token_mode == "llamavid"
-            else None
-        )
+        self.query_encoder = build_query_encoder(config) if builder_class.needs_queries else None
         self.language_model = (
             language_model if language_model is not None else AutoModelForCausalLM.from_config(config.text_config)
         )
@@ -110,7 +104,7 @@ class VideoAssistForCausalLM(VideoAssistPreTrainedModel, GenerationMixin):
     def trained_modules(self) -> dict[str, nn.Module]:
         """The modules trained on top of the base models (stage 1 trains exactly these)."""
         modules = {"projector": self.projector}
-        if not self.config.freeze_token_builder:
+        if not self.token_builder.frozen:
             modules["token_builder"] = self.token_builder
         if self.query_encoder is not None:
             modules["query_encoder"] = self.query_encoder
@@ -124,7 +118,7 @@ class VideoAssistForCausalLM(VideoAssistPreTrainedModel, GenerationMixin):
         return features.split([int(n) for n in frames_per_video])
 
     def encode_queries(self, query_input_ids: torch.Tensor, query_attention_mask: torch.Tensor) -> torch.Tensor:
-        """Questions (LLM token ids) → text queries [Q, num_queries, vision width] for llamavid."""
+        """Questions (LLM token ids) → text queries [Q, num_queries, vision width] for a builder that needs them."""
         embeds = self.get_input_embeddings()(query_input_ids.to(self.device)).detach()
         return self.query_encoder(embeds, query_attention_mask.to(self.device))
 
@@ -136,11 +130,11 @@ class VideoAssistForCausalLM(VideoAssistPreTrainedModel, GenerationMixin):
         queries_per_video: list[int] | None = None,
     ) -> torch.Tensor:
         """The tokens of every video, concatenated in batch order: [sum of visual tokens, LLM width]."""
-        if self.query_encoder is None:
+        if not self.token_builder.needs_queries:
             per_video = [self.token_builder(f.to(self.device), self.projector) for f in vision_features]
         else:
             if query_input_ids is None or queries_per_video is None:
-                raise ValueError("llamavid needs the questions: query_input_ids and queries_per_video")
+                raise ValueError(f"{self.config.token_mode} needs the questions: query_input_ids and queries_per_video")
             queries = self.encode_queries(query_input_ids, query_attention_mask).split(
                 [int(n) for n in queries_per_video]
             )

@@ -6,8 +6,8 @@
 - Every `<video>` marker is expanded into exactly as many placeholder tokens as the model will write visual
   tokens there (`VideoAssistConfig.visual_block_sizes`).
 - Labels are -100 everywhere but the assistant's replies (with the template's end-of-turn marker).
-- llamavid: every user turn of a video conversation is a question with its own context tokens; its text is also
-  returned as `query_input_ids` for the query encoder.
+- A token builder with a marker per question (llamavid) gives every user turn of a video conversation its own
+  visual tokens; one that needs queries also gets each question's text as `query_input_ids` for the query encoder.
 """
 
 from __future__ import annotations
@@ -108,13 +108,14 @@ class VideoAssistProcessor:
         )
 
     def place_markers(self, messages: list[dict], has_video: bool) -> list[dict]:
-        """One `<video>` marker at the start of the first user turn of a video conversation (and, for llamavid,
-        of every later user turn: each question gets its own context tokens); none anywhere else."""
+        """One `<video>` marker at the start of the first user turn of a video conversation (and, for a token
+        builder with a marker per question, of every later user turn); none anywhere else."""
         marker = self.video_token
+        per_question = self.config.token_builder_class.marker_per_question
         placed, seen_user = [], False
         for message in messages:
             content = message["content"].replace(marker, "").strip()
-            if message["role"] == "user" and has_video and (not seen_user or self.config.token_mode == "llamavid"):
+            if message["role"] == "user" and has_video and (not seen_user or per_question):
                 content = f"{marker}\n{content}"
             seen_user = seen_user or message["role"] == "user"
             placed.append({**message, "content": content})
@@ -186,13 +187,13 @@ class VideoAssistProcessor:
             batch["pixel_values"] = torch.cat([self.preprocess_frames(v) for v in video_frames])
         if any(n is not None for n in num_frames):
             batch["frames_per_video"] = torch.tensor([n for n in num_frames if n is not None])
-            if self.config.token_mode == "llamavid":
+            if self.config.token_builder_class.needs_queries:
                 query = self.tokenizer(
                     queries,
                     add_special_tokens=False,
                     padding=True,
                     truncation=True,
-                    max_length=self.config.max_query_tokens,
+                    max_length=self.config.token_builder_config.max_query_tokens,
                     return_tensors="pt",
                 )
                 batch["query_input_ids"] = query["input_ids"]

@@ -1,12 +1,19 @@
-"""Query encoders for LLaMA-VID's context tokens: a question becomes a set of text queries in the vision width.
+"""Query encoders for builders that read the question (LLaMA-VID's context tokens): a question becomes a set of
+text queries in the vision width.
 
 LLaMA-VID takes its queries from an InstructBLIP Q-Former. The default here is small and learnable: latent
 queries cross-attend over the question's LLM token embeddings (frozen embeddings, trainable attention).
 """
 
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
 import torch
 from torch import nn
 
+if TYPE_CHECKING:
+    from ..configuration_videoassist import VideoAssistConfig
 
 class CrossAttentionQueryEncoder(nn.Module):
     def __init__(self, text_width: int, width: int, num_queries: int, num_heads: int):
@@ -30,7 +37,11 @@ class CrossAttentionQueryEncoder(nn.Module):
         return queries + self.mlp(self.norm(queries))
 
 
-def build_query_encoder(name: str, text_width: int, width: int, num_queries: int, num_heads: int) -> nn.Module:
-    if name == "cross_attention":
-        return CrossAttentionQueryEncoder(text_width, width, num_queries, num_heads)
-    raise ValueError(f"unknown query_encoder {name!r}")
+QUERY_ENCODERS = {"cross_attention": CrossAttentionQueryEncoder}
+
+
+def build_query_encoder(config: "VideoAssistConfig") -> nn.Module:
+    """The query encoder that the token builder's `QuerySettings` name (checked when the config was made)."""
+    settings = config.token_builder_config
+    encoder = QUERY_ENCODERS[settings.query_encoder]
+    return encoder(config.text_width, config.vision_width, settings.num_queries, settings.query_heads)

@@ -4,7 +4,7 @@
                                    [--height 360 --width 640] [--threads N]
 
 What is timed is what `VideoAssistant` does to a video's sampled frames before any question is asked
-(`VideoAssistant.encode`): RGB uint8 frames [B, H, W, 3] → `processor.preprocess_frames` (resize, crop,
+(`VideoAssistant.encode`): RGB uint8 frames [B, H, W, 3] → `processor.video_processor` (resize, crop,
 normalise) → `model.encode_frames` (the vision tower, one batch) → the features the feature cache keeps. It is
 split into the two steps, and the per-question step that runs even on cached features (the token builder and
 projector: `model.visual_tokens` on one video of the model's default frame count) is timed beside it.
@@ -52,14 +52,14 @@ def time_batch(assistant, frames: np.ndarray, batch: int, min_frames: int, repea
     chunk = frames[:batch]
     timestamps = [float(i) for i in range(batch)]
     calls = max(1, math.ceil(min_frames / batch))
-    pixels = processor.preprocess_frames(chunk)
+    pixels = processor.video_processor(chunk)["pixel_values_videos"]
 
     def tower():
         with torch.inference_mode():
             model.encode_frames(pixels, [batch])
 
     def preprocess():
-        processor.preprocess_frames(chunk)
+        processor.video_processor(chunk)
 
     def encode():
         assistant.encode(chunk, timestamps, keep_frames=False)
@@ -115,7 +115,8 @@ def main() -> None:
     model = assistant.model
     tower = model.vision_tower.model
     params = sum(p.numel() for p in tower.parameters())
-    pixels_shape = tuple(assistant.processor.preprocess_frames(make_frames(1, args.height, args.width)).shape[1:])
+    one_frame = assistant.processor.video_processor(make_frames(1, args.height, args.width))
+    pixels_shape = tuple(one_frame["pixel_values_videos"].shape[1:])
     print(f"vision tower: {type(tower).__name__}, {params / 1e6:.2f} M parameters, {tower.dtype}, input "
           f"{args.height}x{args.width} → pixels {pixels_shape}; token mode {model.config.token_mode}")
 

@@ -14,8 +14,7 @@ from test_data_fixtures import caption_record, flawed_folder, synth_folder, writ
 from videoassist.data import (DataSpec, FailureLog, MixedDataset, ShardDataset, VideoConversationDataset,
                               build_dataset, read_records, write_shards)
 from videoassist.errors import DataError
-from videoassist.models.videoassist import SamplingConfig
-from videoassist.video import sample_frames
+from videoassist.video import SamplingConfig, sample_frames
 
 GOOD = ["good_0", "good_1", "good_2"]
 

@@ -15,7 +15,7 @@ import torch
 from test_data_fixtures import caption_record, flawed_folder, synth_folder, write_json  # noqa: F401 (fixtures)
 from videoassist.data import FailureLog, ShardDataset, VideoConversationDataset, read_records, write_shards
 from videoassist.errors import DataError
-from videoassist.models.videoassist import SamplingConfig
+from videoassist.video import SamplingConfig
 
 SAMPLING = SamplingConfig(num_frames=3)
 

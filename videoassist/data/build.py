@@ -9,8 +9,7 @@ import torch
 import webdataset as wds
 
 from videoassist.errors import DataError
-from videoassist.models.videoassist import SamplingConfig
-from videoassist.video import VideoLimits
+from videoassist.video import SamplingConfig, VideoLimits
 
 from .datasets import MixedDataset, VideoConversationDataset
 from .failures import FailureLog

@@ -9,8 +9,7 @@ import numpy as np
 import torch
 
 from videoassist.errors import DataError, VideoError
-from videoassist.models.videoassist import SamplingConfig
-from videoassist.video import VideoLimits, sample_frames
+from videoassist.video import SamplingConfig, VideoLimits, sample_frames
 
 from .failures import FailureLog
 from .records import Sample

@@ -27,8 +27,7 @@ import torch
 import webdataset as wds
 
 from videoassist.errors import DataError, VideoError
-from videoassist.models.videoassist import SamplingConfig
-from videoassist.video import VideoLimits, probe
+from videoassist.video import SamplingConfig, VideoLimits, probe
 
 from .datasets import load_frames
 from .failures import FailureLog

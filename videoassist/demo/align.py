@@ -42,7 +42,7 @@ def clip_tracks(model, processor, frames: np.ndarray, batch_clips: int = 32, pro
     for start in tqdm(range(0, len(frames), batch_clips), desc="tracks", unit="batch", disable=not progress):
         chunk = torch.from_numpy(frames[start:start + batch_clips])
         clips, steps = chunk.shape[:2]
-        pixels = normalise(processor.image_processor, chunk.flatten(0, 1).permute(0, 3, 1, 2).float() / 255.0)
+        pixels = normalise(processor.video_processor, chunk.flatten(0, 1).permute(0, 3, 1, 2).float() / 255.0)
         patches = model.vision_tower(pixels).patch_tokens
         out.append(model.token_builder.tracks(patches.unflatten(0, (clips, steps))))
     return torch.cat(out)

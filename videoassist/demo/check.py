@@ -18,11 +18,11 @@ import numpy as np
 import torch
 from safetensors.torch import load_file
 from tqdm import tqdm
-from transformers import AutoImageProcessor
 
 from data_tools.synth.scoring import score_answer
 from data_tools.synth.world import Clip
 from ..errors import DataError, ModelError
+from ..models.videoassist import VideoAssistVideoProcessor
 from ..models.videoassist.base_models import load_vision_model
 from ..models.videoassist.vision_tower import VisionTower
 from ..video import sample_frames
@@ -31,14 +31,13 @@ from .probes import ProbeOutputs, Probes, frame_metrics
 from .scene import ClipScene, answer, scene_from_cells
 from .settings import load_settings
 from .targets import cell_targets, pair_tables
-from .tower import preprocess
 
 
 @dataclass
 class TrainedTower:
     tower: VisionTower
     probes: Probes
-    processor: object
+    processor: VideoAssistVideoProcessor
     grid: int
 
     @classmethod
@@ -48,18 +47,18 @@ class TrainedTower:
         tower = load_settings(folder / "settings.yaml").tower
         try:
             model = load_vision_model(str(folder / "tower"))
-            processor = AutoImageProcessor.from_pretrained(folder / "tower")
+            processor = VideoAssistVideoProcessor.from_pretrained(folder / "tower")  # as inference preprocesses
             probes = Probes(tower.feature_width)
             probes.load_state_dict(load_file(str(folder / "probes.safetensors")))
         except (OSError, ValueError, RuntimeError) as error:
             raise ModelError(f"{folder}: not a stage-0 result (tower/ and probes.safetensors): {error}") from error
         return cls(VisionTower(model, tower.select_layer, frozen=True).eval(), probes.eval(), processor,
-                   tower.grid(processor.size["height"]))
+                   tower.grid(processor.size.height))
 
     @torch.no_grad()
     def probe(self, frames: np.ndarray) -> ProbeOutputs:
         """RGB uint8 frames [T, H, W, 3] of any size → probe outputs, through the inference preprocessing."""
-        features = self.tower(preprocess(self.processor, frames))
+        features = self.tower(self.processor(frames)["pixel_values_videos"])
         return self.probes(features.global_tokens, features.patch_tokens)
 
 
@@ -117,7 +116,7 @@ def check_tower(result: Path, world: Path, splits: tuple[str, ...], num_frames: 
     fields = ProbeOutputs.__dataclass_fields__
     merged = ProbeOutputs(*(torch.cat([getattr(o, name) for o in outputs]) for name in fields))
     all_tables = torch.cat(tables)
-    image_size = trained.processor.size["height"]
+    image_size = trained.processor.size.height
     return {
         "world": str(world), "splits": list(splits), "clips": len(records), "frames": int(all_tables.shape[0]),
         "frame_metrics": {k: round(v, 4) for k, v in frame_metrics(

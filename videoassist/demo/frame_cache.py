@@ -3,7 +3,7 @@
 For every clip of a synthetic dataset (`python -m data_tools synth` output) the cache holds one file
 `<cache>/<split>/<id>.npz` with
     frames   uint8 [T, S, S, 3]  the T evenly spaced frames `videoassist.video.sample_frames` picks, decoded from
-                                 the H.264 file and resized like `preprocess_frames` (tower.resize_uint8)
+                                 the H.264 file and resized like the video processor (tower.resize_uint8)
     tables   float32 [T, 24, 5]  the pair table of each of those frames (targets.pair_tables), exact ground truth
     indices  int64 [T]           the frame indices sampled
 Each file is written beside its name and renamed, so an interrupted run resumes by skipping the files present.

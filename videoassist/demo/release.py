@@ -33,7 +33,7 @@ from ..training.trainer import CONFIG_FILE
 from .gemma import GEMMA_FOLDER_NAME, gemma_folder
 
 DEMO_MODEL = Path(__file__).resolve().parent / "weights" / "model"
-SETTINGS_FILES = ("generation_config.json", "preprocessor_config.json", "videoassist_processor.json")
+SETTINGS_FILES = ("generation_config.json", "processor_config.json")
 TERMS = "GEMMA_TERMS.html"
 FULL_PRECISION = ("token_builder.", "projector.")  # small, and what the visual tokens are made of
 

@@ -6,21 +6,18 @@ map is the grid and its mean the global token. The image processor resizes the w
 frame to the square input (no centre crop: the synthetic clips are up to 1.8:1 and an object near the edge must
 not be cut away) and normalises with CLIP's mean and std.
 
-Frames are resized exactly as `VideoAssistProcessor.preprocess_frames` does at inference (its code, not a copy):
-the frame cache stores that resize as uint8, training normalises it with the same mean and std.
+Frames are resized exactly as `VideoAssistVideoProcessor` does at inference (that class on these settings, not a
+copy): the frame cache stores that resize as uint8, training normalises it with the same mean and std.
 """
 
 from __future__ import annotations
-
-import copy
-from types import SimpleNamespace
 
 import numpy as np
 import torch
 from transformers import (CLIPImageProcessorPil, CLIPVisionConfig, CLIPVisionModel, PreTrainedModel, ResNetConfig,
                           ResNetModel)
 
-from ..models.videoassist.processing_videoassist import VideoAssistProcessor
+from ..models.videoassist import VideoAssistVideoProcessor
 from .settings import FrameSettings, TowerSettings
 
 
@@ -51,23 +48,21 @@ def image_processor(frames: FrameSettings) -> CLIPImageProcessorPil:
     return CLIPImageProcessorPil(size=size, do_center_crop=False, crop_size=size)
 
 
-def preprocess(processor: CLIPImageProcessorPil, frames: np.ndarray) -> torch.Tensor:
-    """RGB uint8 [T, H, W, 3] → pixel values [T, 3, S, S], by `VideoAssistProcessor.preprocess_frames` itself
-    (it reads nothing but the image processor)."""
-    return VideoAssistProcessor.preprocess_frames(SimpleNamespace(image_processor=processor), frames)
+def preprocess(processor: CLIPImageProcessorPil, frames: np.ndarray, **overrides) -> torch.Tensor:
+    """RGB uint8 [T, H, W, 3] → pixel values [T, 3, S, S], by the inference video processor on `processor`'s
+    settings (`overrides`: some of them changed)."""
+    return VideoAssistVideoProcessor(**processor.to_dict())(frames, **overrides)["pixel_values_videos"]
 
 
 def resize_uint8(processor: CLIPImageProcessorPil, frames: np.ndarray) -> np.ndarray:
     """The resize step of `preprocess` alone, rounded to uint8 [T, S, S, 3]: what the frame cache stores."""
-    resize_only = copy.deepcopy(processor)
-    resize_only.do_rescale = False
-    resize_only.do_normalize = False
-    pixels = preprocess(resize_only, frames)
+    pixels = preprocess(processor, frames, do_rescale=False, do_normalize=False)
     return pixels.round().clamp(0, 255).to(torch.uint8).permute(0, 2, 3, 1).contiguous().numpy()
 
 
-def normalise(processor: CLIPImageProcessorPil, pixels01: torch.Tensor) -> torch.Tensor:
-    """[B, 3, S, S] in 0..1 (a cached frame / 255, maybe augmented) → the tower's input, as `preprocess` does."""
+def normalise(processor, pixels01: torch.Tensor) -> torch.Tensor:
+    """[B, 3, S, S] in 0..1 (a cached frame / 255, maybe augmented) → the tower's input, as `preprocess` does.
+    `processor`: the tower's image processor or the model's video processor (their image_mean and image_std)."""
     mean = torch.tensor(processor.image_mean).view(1, -1, 1, 1)
     std = torch.tensor(processor.image_std).view(1, -1, 1, 1)
     return (pixels01 - mean) / std

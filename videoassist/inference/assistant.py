@@ -89,7 +89,7 @@ class VideoAssistant:
 
     def encode(self, frames, timestamps: list[float], keep_frames: bool = True) -> CachedVideo:
         """RGB frames [T, H, W, 3] → their vision features (kept with the frames for display, unless told not)."""
-        pixels = self.processor.preprocess_frames(frames)
+        pixels = self.processor.video_processor(frames)["pixel_values_videos"]
         with torch.inference_mode():
             features = self.model.encode_frames(pixels, [len(pixels)])[0]
         return CachedVideo(features, list(timestamps), frames if keep_frames else None)

@@ -33,8 +33,9 @@ import yaml
 
 from ..data import DataSpec
 from ..errors import ConfigError
-from ..models.videoassist import SamplingConfig, VideoAssistConfig
+from ..models.videoassist import VideoAssistConfig
 from ..models.videoassist.token_builders.legacy import LEGACY_KEYS
+from ..video import SamplingConfig
 
 STAGES = ("pretrain", "instruct")
 # VideoAssistConfig fields a new model may set in `model:`; the rest come from the base models or the stage.

@@ -3,7 +3,8 @@ from transformers import AutoConfig, AutoModelForCausalLM
 from .building import build_from_base_models, video_tokenizer
 from .configuration_videoassist import VideoAssistConfig
 from .modeling_videoassist import VideoAssistCausalLMOutput, VideoAssistForCausalLM
-from .processing_videoassist import IGNORE_INDEX, SamplingConfig, VideoAssistProcessor
+from .processing_videoassist import IGNORE_INDEX, VideoAssistProcessor
+from .video_processing_videoassist import VideoAssistVideoProcessor
 from .vision_tower import VisionFeatures
 
 AutoConfig.register("videoassist", VideoAssistConfig)
@@ -16,7 +17,7 @@ __all__ = [
     "VideoAssistForCausalLM",
     "VideoAssistCausalLMOutput",
     "VideoAssistProcessor",
-    "SamplingConfig",
+    "VideoAssistVideoProcessor",
     "VisionFeatures",
     "IGNORE_INDEX",
 ]

@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
-from transformers import AutoImageProcessor, AutoTokenizer
+from transformers import AutoTokenizer
 
+from ...video import SamplingConfig
 from .base_models import load_language_model, load_vision_model
 from .configuration_videoassist import VideoAssistConfig
 from .modeling_videoassist import VideoAssistForCausalLM
-from .processing_videoassist import SamplingConfig, VideoAssistProcessor
+from .processing_videoassist import VideoAssistProcessor
+from .video_processing_videoassist import VideoAssistVideoProcessor
 
 
 def video_tokenizer(llm_name_or_path: str, video_token: str = VideoAssistConfig.video_token):
@@ -32,7 +34,7 @@ def build_from_base_models(
     """
     video_token = settings.pop("video_token", VideoAssistConfig.video_token)
     tokenizer = video_tokenizer(llm_name_or_path, video_token)
-    image_processor = AutoImageProcessor.from_pretrained(vision_name_or_path)
+    video_processor = VideoAssistVideoProcessor.from_pretrained(vision_name_or_path)  # the tower's image settings
     vision_model = load_vision_model(vision_name_or_path, dtype=dtype)
     language_model = load_language_model(llm_name_or_path, dtype=dtype)
     config = VideoAssistConfig(
@@ -45,4 +47,4 @@ def build_from_base_models(
         **settings,
     )
     model = VideoAssistForCausalLM(config, vision_model=vision_model, language_model=language_model)
-    return model, VideoAssistProcessor(config, tokenizer, image_processor, sampling)
+    return model, VideoAssistProcessor(video_processor, tokenizer, config, sampling)

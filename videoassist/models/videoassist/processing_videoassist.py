@@ -1,27 +1,34 @@
-"""VideoAssistProcessor: frames → pixel values, conversations → token ids with placeholders, labels, queries.
+"""VideoAssistProcessor: a transformers `ProcessorMixin` over the video processor and the LLM tokenizer.
 
-- Frames are resized, cropped and normalised with the vision tower's own image-processor settings (read from its
-  `preprocessor_config.json`), in torch, all frames of a video at once.
+- Frames (decoded and sampled by videoassist.video) become pixel values through `video_processor`
+  (VideoAssistVideoProcessor: the vision tower's resize, crop and normalisation).
 - Conversations are rendered with the LLM tokenizer's chat template, or `PLAIN_CHAT_TEMPLATE` when it has none.
 - Every `<video>` marker is expanded into exactly as many placeholder tokens as the model will write visual
   tokens there (`VideoAssistConfig.visual_block_sizes`).
 - Labels are -100 everywhere but the assistant's replies (with the template's end-of-turn marker).
 - A token builder with a marker per question (llamavid) gives every user turn of a video conversation its own
   visual tokens; one that needs queries also gets each question's text as `query_input_ids` for the query encoder.
+
+`save_pretrained` writes the tokenizer and `processor_config.json` (the video processor's settings and the
+model's default frame sampling, a `videoassist.video.SamplingConfig`); the model's own config.json beside it
+gives the placeholder counts.
 """
 
 from __future__ import annotations
 
 import json
 import os
-from dataclasses import asdict, dataclass
+from dataclasses import asdict
 
 import numpy as np
 import torch
-import torch.nn.functional as F
-from transformers import AutoImageProcessor, AutoTokenizer, BatchFeature
+from transformers import AutoTokenizer, BatchFeature, ProcessorMixin
+from transformers.utils import PROCESSOR_NAME
+from transformers.video_processing_utils import VideoProcessorMixin
 
+from ...video import SamplingConfig
 from .configuration_videoassist import VideoAssistConfig
+from .video_processing_videoassist import VideoAssistVideoProcessor
 
 # The plain template for LLMs without a chat template of their own (base models):
 #   <bos>[system text\n\n]USER: <question>\nASSISTANT: <reply><eos>\nUSER: …\nASSISTANT:
@@ -34,33 +41,23 @@ PLAIN_CHAT_TEMPLATE = (
     "{% endfor %}"
     "{% if add_generation_prompt %}ASSISTANT:{% endif %}"
 )
-PROCESSOR_CONFIG_NAME = "videoassist_processor.json"
 IGNORE_INDEX = -100
+# Checkpoints written before processor_config.json (PROCESSOR_NAME) kept their sampling here, and their video
+# processor's settings in preprocessor_config.json, which VideoAssistVideoProcessor.from_pretrained still reads.
+LEGACY_SETTINGS_NAME = "videoassist_processor.json"
 
 
-@dataclass
-class SamplingConfig:
-    """How frames are taken from a video by default: N evenly spaced (Valley) or F per second (LLaMA-VID)."""
-
-    num_frames: int | None = 8
-    fps: float | None = None
-    max_frames: int = 64
-
-    def __post_init__(self):
-        if (self.num_frames is None) == (self.fps is None):
-            raise ValueError("set exactly one of num_frames or fps")
-
-
-def _size(settings, key: str):
-    return settings.get(key) if isinstance(settings, dict) else getattr(settings, key, None)
-
-
-class VideoAssistProcessor:
-    def __init__(self, config: VideoAssistConfig, tokenizer, image_processor, sampling: SamplingConfig | None = None):
+class VideoAssistProcessor(ProcessorMixin):
+    def __init__(
+        self,
+        video_processor: VideoAssistVideoProcessor,
+        tokenizer,
+        config: VideoAssistConfig,
+        sampling: SamplingConfig | dict | None = None,
+    ):
+        super().__init__(video_processor, tokenizer)
         self.config = config
-        self.tokenizer = tokenizer
-        self.image_processor = image_processor
-        self.sampling = sampling or SamplingConfig()
+        self.sampling = SamplingConfig(**sampling) if isinstance(sampling, dict) else sampling or SamplingConfig()
         self.video_token = config.video_token
         self.video_token_id = tokenizer.convert_tokens_to_ids(config.video_token)
         if self.video_token_id is None or self.video_token_id == tokenizer.unk_token_id:
@@ -68,34 +65,13 @@ class VideoAssistProcessor:
         if tokenizer.pad_token is None:
             tokenizer.pad_token = tokenizer.eos_token
 
-    # ---- frames ----------------------------------------------------------------------------------------------
-
-    def preprocess_frames(self, frames: np.ndarray | torch.Tensor) -> torch.Tensor:
-        """RGB uint8 frames [T, H, W, 3] → pixel values [T, 3, h, w], as the vision tower's image processor would."""
-        ip = self.image_processor
-        pixels = torch.as_tensor(np.asarray(frames)).permute(0, 3, 1, 2).float()
-        mode = "bicubic" if getattr(ip, "resample", 3) == 3 else "bilinear"
-        if getattr(ip, "do_resize", True):
-            height, width = pixels.shape[-2:]
-            if _size(ip.size, "shortest_edge"):
-                edge = _size(ip.size, "shortest_edge")
-                scale = edge / min(height, width)
-                target = (max(edge, round(height * scale)), max(edge, round(width * scale)))
-            else:
-                target = (_size(ip.size, "height"), _size(ip.size, "width"))
-            pixels = F.interpolate(pixels, size=target, mode=mode, antialias=True, align_corners=False).clamp(0, 255)
-        if getattr(ip, "do_center_crop", False):
-            crop_h, crop_w = _size(ip.crop_size, "height"), _size(ip.crop_size, "width")
-            top = (pixels.shape[-2] - crop_h) // 2
-            left = (pixels.shape[-1] - crop_w) // 2
-            pixels = pixels[..., top : top + crop_h, left : left + crop_w]
-        if getattr(ip, "do_rescale", True):
-            pixels = pixels * ip.rescale_factor
-        if getattr(ip, "do_normalize", True):
-            mean = torch.tensor(ip.image_mean).view(1, -1, 1, 1)
-            std = torch.tensor(ip.image_std).view(1, -1, 1, 1)
-            pixels = (pixels - mean) / std
-        return pixels.contiguous()
+    def check_argument_for_proper_class(self, argument_name, argument):
+        # transformers looks VideoProcessorMixin up among its exports, which hold it only when torchvision is there.
+        if argument_name == "video_processor":
+            if not isinstance(argument, VideoProcessorMixin):
+                raise TypeError(f"video_processor must be a VideoProcessorMixin, got {type(argument).__name__}")
+            return VideoProcessorMixin
+        return super().check_argument_for_proper_class(argument_name, argument)
 
     # ---- text ------------------------------------------------------------------------------------------------
 
@@ -184,7 +160,7 @@ class VideoAssistProcessor:
         batch = self.pad(ids, labels, padding_side)
         video_frames = [v for v in (videos or []) if v is not None]
         if video_frames:
-            batch["pixel_values"] = torch.cat([self.preprocess_frames(v) for v in video_frames])
+            batch["pixel_values"] = self.video_processor(video_frames)["pixel_values_videos"]
         if any(n is not None for n in num_frames):
             batch["frames_per_video"] = torch.tensor([n for n in num_frames if n is not None])
             if self.config.token_builder_class.needs_queries:
@@ -219,25 +195,29 @@ class VideoAssistProcessor:
 
     # ---- save / load -----------------------------------------------------------------------------------------
 
-    def save_pretrained(self, folder: str | os.PathLike):
-        os.makedirs(folder, exist_ok=True)
-        self.tokenizer.save_pretrained(folder)
-        self.image_processor.save_pretrained(folder)
-        with open(os.path.join(folder, PROCESSOR_CONFIG_NAME), "w") as handle:
-            json.dump({"sampling": asdict(self.sampling)}, handle, indent=2)
+    def to_dict(self) -> dict:
+        output = super().to_dict()
+        output.pop("config")  # the model's own config.json, not the processor's to store
+        output["sampling"] = asdict(self.sampling)
+        return output
 
     @classmethod
-    def from_pretrained(cls, folder: str | os.PathLike, config: VideoAssistConfig | None = None, tokenizer=None):
-        """`tokenizer`: one to use instead of the folder's (a checkpoint shipped without its LLM's tokenizer)."""
+    def from_pretrained(cls, folder: str | os.PathLike, config: VideoAssistConfig | None = None, tokenizer=None,
+                        **kwargs):
+        """`config`: the model's (default: the folder's config.json); `tokenizer`: one to use instead of the
+        folder's (a checkpoint shipped without its LLM's tokenizer)."""
         config = config or VideoAssistConfig.from_pretrained(folder)
-        sampling = SamplingConfig()
-        settings_file = os.path.join(str(folder), PROCESSOR_CONFIG_NAME)
-        if os.path.isfile(settings_file):
-            with open(settings_file) as handle:
-                sampling = SamplingConfig(**json.load(handle)["sampling"])
         tokenizer = tokenizer or AutoTokenizer.from_pretrained(folder)
-        image_processor = AutoImageProcessor.from_pretrained(folder)
-        return cls(config, tokenizer, image_processor, sampling)
+        legacy = os.path.join(str(folder), LEGACY_SETTINGS_NAME)
+        if os.path.isfile(legacy) and not os.path.isfile(os.path.join(str(folder), PROCESSOR_NAME)):
+            with open(legacy) as handle:
+                kwargs.setdefault("sampling", json.load(handle)["sampling"])
+        return super().from_pretrained(folder, config=config, tokenizer=tokenizer, **kwargs)
+
+    @classmethod
+    def _get_arguments_from_pretrained(cls, folder, processor_dict=None, **kwargs):
+        # ProcessorMixin would load the video processor through AutoVideoProcessor, which needs torchvision.
+        return [VideoAssistVideoProcessor.from_pretrained(folder), kwargs["tokenizer"]]
 
 
-__all__ = ["VideoAssistProcessor", "SamplingConfig", "PLAIN_CHAT_TEMPLATE", "IGNORE_INDEX"]
+__all__ = ["VideoAssistProcessor", "PLAIN_CHAT_TEMPLATE", "IGNORE_INDEX"]

@@ -295,8 +295,7 @@ def tiny_hf_tokenizer(spec: TinyHFSpec) -> PreTrainedTokenizerFast:
     tokenizer = PreTrainedTokenizerFast(
         tokenizer_object=tiny_tokenizer().backend_tokenizer, extra_special_tokens=own, **standard
     )
-    missing = [token for token in (*own.values(), *spec.extra_tokens) if token not in tokenizer.get_vocab()]
-    tokenizer.add_special_tokens({"extra_special_tokens": missing}, replace_extra_special_tokens=False)
+    tokenizer.add_special_tokens({"extra_special_tokens": list(spec.extra_tokens)}, replace_extra_special_tokens=False)
     tokenizer.chat_template = spec.chat_template
     return tokenizer
 

@@ -20,6 +20,7 @@ import torch
 from transformers import AutoConfig, AutoImageProcessor, AutoModelForImageTextToText, AutoTokenizer
 from transformers.models.auto.processing_auto import PROCESSOR_MAPPING_NAMES
 
+from test_train_fixtures import one_thread  # noqa: F401 (autouse fixture: tiny models run fastest on one thread)
 from videoassist.testing import TINY_HF_ARCHITECTURES, save_tiny_hf_model
 
 FRAMES, SIZE = 4, 32
@@ -59,7 +60,6 @@ PROCESSOR_TOKENS = {
 
 @pytest.fixture(scope="module")
 def folders(tmp_path_factory):
-    torch.set_num_threads(1)
     root = tmp_path_factory.mktemp("tiny_hf")
     return {arch: save_tiny_hf_model(root / arch, arch) for arch in TINY_HF_ARCHITECTURES}
 

@@ -7,18 +7,18 @@
     augment: {scale: [0.8, 1.2], ...}                       # so the tower does not learn one renderer's habits
     align:   {steps: 3000, batch_size: 128, ...}            # stage 1: the `objects` read-out on ground truth
 
-Every field has a default; a key the dataclass does not know is a one-line error naming the file.
+Every field has a default; a key the dataclass does not know, or a value of the wrong type, is a one-line
+ConfigError naming the file and the key (videoassist.config_files reads the file).
 """
 
 from __future__ import annotations
 
 import dataclasses
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
-import yaml
-
-from ..errors import ConfigError
+from ..config_files import load_dataclass
 
 
 @dataclass(frozen=True)
@@ -51,7 +51,7 @@ class TowerSettings:
 
     def __post_init__(self):
         if self.kind not in ("clip", "resnet"):
-            raise ValueError(f"tower.kind must be clip or resnet, got {self.kind!r}")
+            raise ValueError(f"kind must be clip or resnet, got {self.kind!r}")
 
     def grid(self, image_size: int) -> int:
         if self.kind == "resnet":
@@ -137,39 +137,6 @@ class VisionSettings:
         return dataclasses.asdict(self)
 
 
-def _build(cls, values, path: Path, where: str):
-    if not isinstance(values, dict):
-        raise ConfigError(path, f"{where or 'the file'} must be a mapping, got {type(values).__name__}")
-    known = {f.name: f for f in dataclasses.fields(cls)}
-    unknown = sorted(set(values) - set(known))
-    if unknown:
-        raise ConfigError(path, f"unknown key {where + '.' if where else ''}{unknown[0]} "
-                                  f"(known: {', '.join(known)})")
-    kwargs = {}
-    for name, value in values.items():
-        default = getattr(cls(), name)
-        if dataclasses.is_dataclass(default):
-            kwargs[name] = _build(type(default), value, path, f"{where}.{name}" if where else name)
-        elif isinstance(default, tuple):
-            kwargs[name] = tuple(value)
-        else:
-            kwargs[name] = value
-    return cls(**kwargs)
-
-
-def load_settings(path: str | Path | None, overrides: dict | None = None) -> VisionSettings:
-    """Settings from a YAML file (None: the defaults), then `overrides` ({"train.steps": 5, ...})."""
-    values: dict = {}
-    if path is not None:
-        path = Path(path)
-        try:
-            values = yaml.safe_load(path.read_text()) or {}
-        except (OSError, yaml.YAMLError) as error:
-            raise ConfigError(path, f"cannot read the settings ({error})") from error
-    for dotted, value in (overrides or {}).items():
-        node = values
-        *parents, leaf = dotted.split(".")
-        for key in parents:
-            node = node.setdefault(key, {})
-        node[leaf] = value
-    return _build(VisionSettings, values, Path(path or "<defaults>"), "")
+def load_settings(path: str | Path | None, overrides: Sequence[str] = ()) -> VisionSettings:
+    """Settings from a YAML file (None: the defaults), then `overrides` ("train.steps=5", the value YAML)."""
+    return load_dataclass(path, VisionSettings, overrides)

@@ -23,14 +23,10 @@ Settings can be overridden from the command line: `--set training.max_steps=10` 
 from __future__ import annotations
 
 import dataclasses
-import difflib
-import types
-import typing
 from dataclasses import dataclass, field
 from pathlib import Path
 
-import yaml
-
+from ..config_files import build_dataclass, read_yaml
 from ..data import DataSpec
 from ..errors import ConfigError
 from ..models.videoassist import VideoAssistConfig
@@ -145,38 +141,12 @@ class TrainConfig:
             raise ValueError("data: give at least one dataset")
 
 
-# ---- YAML → dataclasses --------------------------------------------------------------------------------------
+# ---- YAML → dataclasses (videoassist.config_files) -------------------------------------------------------------
 
 
 def load_config(path: str | Path, overrides: list[str] | tuple[str, ...] = ()) -> TrainConfig:
     """Read a YAML training config; `overrides` are "dotted.key=value" strings (the value is YAML)."""
-    try:
-        raw = yaml.safe_load(Path(path).read_text(encoding="utf-8"))
-    except FileNotFoundError:
-        raise ConfigError(path, "no such file") from None
-    except (OSError, yaml.YAMLError) as error:
-        raise ConfigError(path, f"cannot be read as YAML ({str(error).splitlines()[0]})") from None
-    if not isinstance(raw, dict):
-        raise ConfigError(path, "must be a mapping of settings (stage, output_dir, model, data, …)")
-    for override in overrides:
-        apply_override(raw, override, path)
-    return config_from_dict(raw, path)
-
-
-def apply_override(raw: dict, override: str, path) -> None:
-    key, sep, value = override.partition("=")
-    if not sep or not key:
-        raise ConfigError(path, f"--set {override!r}: expected KEY=VALUE, e.g. training.max_steps=10")
-    *parents, last = key.split(".")
-    node = raw
-    try:
-        for part in parents:
-            node = node[int(part)] if isinstance(node, list) else node.setdefault(part, {})
-            if not isinstance(node, (dict, list)):
-                raise ConfigError(path, f"--set {key}: {part} is not a section")
-        node[int(last) if isinstance(node, list) else last] = yaml.safe_load(value)
-    except (ValueError, IndexError) as error:  # a list index that is not a number, or past the end
-        raise ConfigError(path, f"--set {key}: no such entry ({error})") from None
+    return config_from_dict(read_yaml(path, overrides), path)
 
 
 def config_from_dict(raw: dict, path="config") -> TrainConfig:
@@ -198,79 +168,11 @@ def config_from_dict(raw: dict, path="config") -> TrainConfig:
         raise ConfigError(path, "data: must be a list of datasets ({path: …, video_root: …})")
     settings = {
         **raw,
-        "model": _build(ModelSettings, model, "model", path, extra_allowed=ARCHITECTURE_FIELDS),
-        "data": [_build(DataSpec, entry, f"data[{i}]", path) for i, entry in enumerate(data)],
-        "lora": None if raw.get("lora") is None else _build(LoraSettings, raw["lora"], "lora", path),
-        "training": _build(TrainingSettings, raw.get("training") or {}, "training", path),
+        "model": build_dataclass(ModelSettings, model, path, "model", extra_allowed=ARCHITECTURE_FIELDS),
+        "data": [build_dataclass(DataSpec, entry, path, f"data[{i}]") for i, entry in enumerate(data)],
+        "training": raw.get("training") or {},
     }
-    return _build(TrainConfig, settings, "", path)
-
-
-def _build(cls, values, where: str, path, extra_allowed=()):
-    """`cls(**values)` with the values checked against the field types; ConfigError names the key."""
-    prefix = f"{where}." if where else ""
-    if not isinstance(values, dict):
-        raise ConfigError(path, f"{where or 'config'}: must be a mapping, got {values!r}")
-    fields = {f.name: f for f in dataclasses.fields(cls)}
-    hints = typing.get_type_hints(cls)
-    for key in values:
-        if key not in fields:
-            known = [*fields, *extra_allowed]
-            close = difflib.get_close_matches(str(key), known, n=1)
-            hint = f" (did you mean {close[0]}?)" if close else f" (known: {', '.join(known)})"
-            raise ConfigError(path, f"unknown key {prefix}{key}{hint}")
-    required = [n for n, f in fields.items() if f.default is f.default_factory is dataclasses.MISSING]
-    missing = [n for n in required if n not in values]
-    if missing:
-        raise ConfigError(path, f"missing key {prefix}{missing[0]}")
-    checked = {}
-    for key, value in values.items():
-        if dataclasses.is_dataclass(value) or (isinstance(value, list) and any(map(dataclasses.is_dataclass, value))):
-            checked[key] = value  # a section built already
-            continue
-        try:
-            checked[key] = _coerce(value, hints[key])
-        except (TypeError, ValueError):
-            raise ConfigError(path, f"{prefix}{key}: expected {_type_name(hints[key])}, got {value!r}") from None
-    try:
-        return cls(**checked)
-    except (TypeError, ValueError) as error:
-        raise ConfigError(path, f"{where or 'config'}: {error}") from None
-
-
-def _coerce(value, hint):
-    """The value as `hint` wants it. YAML reads `1e-3` as a string (YAML 1.1 floats need a dot): accept it."""
-    options = typing.get_args(hint) if isinstance(hint, types.UnionType) else (hint,)
-    if value is None:
-        if type(None) in options:
-            return None
-        raise TypeError
-    for option in options:
-        origin = typing.get_origin(option) or option
-        if origin is bool and isinstance(value, bool):
-            return value
-        if origin is int and isinstance(value, int) and not isinstance(value, bool):
-            return value
-        if origin is float and not isinstance(value, bool):
-            if isinstance(value, (int, float)):
-                return float(value)
-            if isinstance(value, str):
-                try:
-                    return float(value)
-                except ValueError:
-                    continue
-        if origin is str and isinstance(value, str):
-            return value
-        if origin is list and isinstance(value, list) and all(isinstance(v, str) for v in value):
-            return value
-        if origin is dict and isinstance(value, dict):
-            return value
-    raise TypeError
-
-
-def _type_name(hint) -> str:
-    name = hint.__name__ if isinstance(hint, type) else str(hint)
-    return name.replace("typing.", "").replace("NoneType", "null")
+    return build_dataclass(TrainConfig, settings, path)
 
 
 def config_to_dict(config: TrainConfig) -> dict:

@@ -12,7 +12,9 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
-UPLOAD_TYPES = ["mp4", "webm", "mov", "mkv", "avi", "gif"]
+from videoassist.video.suffixes import VIDEO_SUFFIXES
+
+UPLOAD_TYPES = sorted(suffix.lstrip(".") for suffix in VIDEO_SUFFIXES)  # every video the library reads
 REPOSITORY = Path(__file__).resolve().parent.parent
 
 

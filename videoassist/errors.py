@@ -1,6 +1,12 @@
 """Errors a user can read: every message is one line that names the file (or thing) and the problem."""
 
 
+def one_line(text) -> str:
+    """`text` on one line: line breaks, tabs and other unprintable characters become single spaces (a library's
+    multi-line message inside ours; a caption in a subtitle cue)."""
+    return " ".join("".join(c if c.isprintable() else " " for c in str(text)).split())
+
+
 class VideoAssistError(Exception):
     """Base class of every error videoassist raises on purpose; the CLI prints it as one line, no traceback."""
 

@@ -12,12 +12,8 @@ import sys
 from pathlib import Path
 
 from ..errors import DataError
-from ..video.image import IMAGE_SUFFIXES
+from ..video.suffixes import MEDIA_SUFFIXES
 
-VIDEO_SUFFIXES = frozenset(
-    {".mp4", ".m4v", ".mov", ".mkv", ".webm", ".avi", ".gif", ".mpg", ".mpeg", ".ts", ".wmv", ".flv", ".3gp"}
-)
-MEDIA_SUFFIXES = VIDEO_SUFFIXES | IMAGE_SUFFIXES
 GLOB_CHARACTERS = set("*?[")
 
 

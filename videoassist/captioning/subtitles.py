@@ -6,6 +6,7 @@ reads `<`, `&` and `-->` in a cue as markup.
 
 from __future__ import annotations
 
+from ..errors import one_line
 from .results import SegmentCaption
 
 
@@ -15,10 +16,6 @@ def clock(seconds: float, decimal_mark: str) -> str:
     minutes, rest = divmod(rest, 60_000)
     whole, millis = divmod(rest, 1000)
     return f"{hours:02d}:{minutes:02d}:{whole:02d}{decimal_mark}{millis:03d}"
-
-
-def one_line(text: str) -> str:
-    return " ".join("".join(c if c.isprintable() else " " for c in text).split())
 
 
 def cue_times(segment: SegmentCaption, decimal_mark: str) -> str:

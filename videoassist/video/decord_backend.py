@@ -23,7 +23,8 @@ from os import PathLike
 
 import numpy as np
 
-from videoassist.video.failures import BackendFailed, one_line
+from videoassist.errors import one_line
+from videoassist.video.failures import BackendFailed
 from videoassist.video.timeline import FrameTable
 
 # FFmpeg demuxer names (Inspection.container_format) of the containers where decord's frames were verified.

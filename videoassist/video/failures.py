@@ -12,18 +12,13 @@ from os import PathLike
 import av
 import av.logging
 
-from videoassist.errors import VideoError
+from videoassist.errors import VideoError, one_line
 
 LogLine = tuple[int, str, str]  # (level, component, message) as av.logging.Capture records it
 
 
 class BackendFailed(Exception):
     """A decoder backend cannot handle this file (not installed, refuses it, or raised); another one may."""
-
-
-def one_line(text: str) -> str:
-    """Collapse a (possibly multi-line) library message into one line."""
-    return " ".join(str(text).split())
 
 
 def error_lines(logs: list[LogLine]) -> list[str]:

@@ -8,11 +8,9 @@ from pathlib import Path
 
 import numpy as np
 
-from videoassist.errors import VideoError
-from videoassist.video.failures import one_line
+from videoassist.errors import VideoError, one_line
 from videoassist.video.info import VideoInfo
-
-IMAGE_SUFFIXES = frozenset({".jpg", ".jpeg", ".png", ".webp", ".bmp"})
+from videoassist.video.suffixes import IMAGE_SUFFIXES
 
 # EXIF orientation tag values that are pure quarter turns, as the clockwise turn they ask for. The mirrored
 # orientations (2, 4, 5, 7) are still displayed correctly by exif_transpose, but report rotation 0.

@@ -14,7 +14,7 @@ import argparse
 import sys
 from pathlib import Path
 
-from videoassist.cli._common import positive
+from videoassist.cli import positive
 
 
 def register(subparsers) -> None:

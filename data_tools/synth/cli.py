@@ -8,7 +8,7 @@ from pathlib import Path
 
 from data_tools.synth.vocabulary import LANGUAGES
 from data_tools.synth.world import WorldSettings
-from videoassist.cli._common import positive
+from videoassist.cli import positive
 
 DEFAULT_WORLD = WorldSettings()
 

@@ -1,9 +1,13 @@
-"""What every command line of the project shares (videoassist and python -m data_tools)."""
+"""What every command line of the project shares: `videoassist`, `python -m data_tools` and the demo recipe's
+`python -m recipes.demo` are each `command_parser` over their command modules, run by `run_command`, the one
+place an error is printed."""
 
 from __future__ import annotations
 
 import argparse
+import importlib
 import sys
+from collections.abc import Iterable
 
 from videoassist.errors import VideoAssistError
 
@@ -28,6 +32,18 @@ def add_model_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--model", default="demo", help="demo, a checkpoint folder or a Hugging Face hub id")
     parser.add_argument("--int8-lm-head", action="store_true",
                         help="CPU: an int8 copy of the LM head, ~1.4x faster decoding, logits change slightly")
+
+
+def command_parser(prog: str, description: str, modules: Iterable[str]) -> argparse.ArgumentParser:
+    """The parser of a command with sub-commands: --debug, and one sub-command per module of `modules`, added by
+    the module's `register(subparsers)` (which sets `func`, called with the parsed arguments, returning the exit
+    status). Modules import heavy libraries inside `func`, so `--help` stays fast."""
+    parser = argparse.ArgumentParser(prog=prog, description=description)
+    parser.add_argument("--debug", action="store_true", help="show the full traceback on errors")
+    subparsers = parser.add_subparsers(dest="command", required=True)
+    for name in modules:
+        importlib.import_module(name).register(subparsers)
+    return parser
 
 
 def run_command(args: argparse.Namespace, prog: str) -> int:

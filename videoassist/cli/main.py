@@ -5,7 +5,6 @@ libraries (torch, transformers) inside their functions, so `videoassist frames` 
 """
 
 import argparse
-import importlib
 import os
 import pkgutil
 import sys
@@ -16,7 +15,7 @@ import sys
 os.environ.setdefault("OMP_WAIT_POLICY", "PASSIVE")
 
 import videoassist.cli  # noqa: E402
-from videoassist.cli._common import run_command  # noqa: E402
+from videoassist.cli._common import command_parser, run_command  # noqa: E402
 
 # The user's surface first, in this order; any other command module after them, alphabetically.
 FIRST = ["ask", "caption", "app", "frames", "train", "finetune", "merge", "eval"]
@@ -28,12 +27,8 @@ def command_names() -> list[str]:
 
 
 def build_parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(prog="videoassist", description="Ask about videos, caption them, fine-tune.")
-    parser.add_argument("--debug", action="store_true", help="show the full traceback on errors")
-    subparsers = parser.add_subparsers(dest="command", required=True)
-    for name in command_names():
-        importlib.import_module(f"videoassist.cli.{name}").register(subparsers)
-    return parser
+    return command_parser("videoassist", "Ask about videos, caption them, fine-tune.",
+                          [f"videoassist.cli.{name}" for name in command_names()])
 
 
 def main(argv=None) -> int:

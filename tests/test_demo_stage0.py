@@ -163,7 +163,7 @@ def test_scene_reader_answers_every_question_from_perfect_probes(world):
 def _tiny(**extra):
     overrides = {"tower.width": 32, "tower.layers": 2, "tower.heads": 2, "train.steps": 4, "train.batch_size": 8,
                  "train.warmup_steps": 1, "train.checkpoint_every": 2, "train.eval_every": 2, "train.eval_frames": 16}
-    return load_settings(None, {**overrides, **extra})
+    return load_settings(None, [f"{key}={value}" for key, value in {**overrides, **extra}.items()])
 
 
 def test_tiny_stage0_runs_checkpoints_and_resumes_exactly(world, cache, tmp_path):

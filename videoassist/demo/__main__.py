@@ -18,8 +18,6 @@ import os
 import sys
 from pathlib import Path
 
-import yaml
-
 from ..errors import VideoAssistError
 from .settings import VisionSettings, load_settings
 
@@ -102,14 +100,8 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--splits", default="train,val,test", help="check: splits of the check world to score")
     args = parser.parse_args(argv)
     try:
-        overrides = {}
-        for item in args.set:
-            key, sep, value = item.partition("=")
-            if not sep:
-                parser.error(f"--set takes KEY=VALUE, got {item!r}")
-            overrides[key] = yaml.safe_load(value)
         settings = load_settings(args.config if args.config.is_file() or args.config != DEFAULT_CONFIG else None,
-                                 overrides)
+                                 args.set)
         if args.step == "data":
             return step_data(settings, args.work)
         if args.step == "vision":

@@ -13,7 +13,6 @@ import json
 import time
 
 import torch
-import yaml
 
 from ..models.videoassist.vision_tower import VisionTower
 from .augment import augment
@@ -24,7 +23,7 @@ from .targets import cell_targets
 from .tower import build_tower, image_processor
 
 
-def time_steps(overrides: dict, steps: int, config: str) -> dict:
+def time_steps(overrides: list[str], steps: int, config: str) -> dict:
     settings = load_settings(config, overrides)
     model = build_tower(settings.tower, settings.frames)
     probes = Probes(settings.tower.feature_width)
@@ -60,10 +59,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--config", default="configs/demo/vision.yaml")
     args = parser.parse_args(argv)
     for candidate in args.set or [""]:
-        overrides = {}
-        for item in filter(None, candidate.split(";")):
-            key, _, value = item.partition("=")
-            overrides[key] = yaml.safe_load(value)
+        overrides = [item for item in candidate.split(";") if item]
         print(json.dumps(time_steps(overrides, args.steps, args.config)), flush=True)
     return 0
 

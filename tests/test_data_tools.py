@@ -76,26 +76,29 @@ def test_import_clips_from_csv(clips, tmp_path, capsys):
     captions = tmp_path / "captions.csv"
     captions.write_text("video,caption\na.mp4,A red circle moves up.\nsub/c.mp4,一个蓝色的正方形保持静止。\n"
                         "gone.mp4,Nothing here.\n" 'b.mp4,"Two shapes, one red.\nThe end."\n', encoding="utf-8")
-    out = tmp_path / "out" / "train.json"
+    out = tmp_path / "out" / "deeper" / "train.json"
     status = main(["import-clips", str(clips), "--captions", str(captions), "--out", str(out)])
     captured = capsys.readouterr()
     assert status == 1  # a clip was missing; the rest is written all the same
     assert captured.err.strip() == f"import-clips: skipped {clips / 'gone.mp4'}: no such file ({captions} line 4)"
     records = json.loads(out.read_text(encoding="utf-8"))
-    assert records == [
-        {"id": "a", "video": "a.mp4", "conversations": [
+    assert records == [  # video paths relative to the JSON file's own folder
+        {"id": "a", "video": "../../clips/a.mp4", "conversations": [
             {"from": "human", "value": "<video>\nDescribe this video."},
             {"from": "gpt", "value": "A red circle moves up."}]},
-        {"id": "sub_c", "video": "sub/c.mp4", "conversations": [
+        {"id": "sub_c", "video": "../../clips/sub/c.mp4", "conversations": [
             {"from": "human", "value": "<video>\n描述这个视频。"},
             {"from": "gpt", "value": "一个蓝色的正方形保持静止。"}]},
-        {"id": "b", "video": "b.mp4", "conversations": [
+        {"id": "b", "video": "../../clips/b.mp4", "conversations": [
             {"from": "human", "value": "<video>\nDescribe this video."},
             {"from": "gpt", "value": "Two shapes, one red.\nThe end."}]},
     ]
-    samples = read_records(out, clips)  # the folder is the video root
-    assert [s.video for s in samples] == [clips / "a.mp4", clips / "sub/c.mp4", clips / "b.mp4"]
-    assert "wrote 3 records" in captured.out and "skipped 1 rows" in captured.out
+    samples = read_records(out)  # no video root needed
+    assert [s.video.resolve() for s in samples] == [clips.resolve() / n for n in ("a.mp4", "sub/c.mp4", "b.mp4")]
+    assert f"wrote 3 records to {out} (video paths relative to {out.parent})" in captured.out
+    assert "skipped 1 rows" in captured.out
+    assert main(["validate", str(out), "--quiet"]) == 0  # the next tool reads it with no flag
+    assert "all videos are usable" in capsys.readouterr().out
 
 
 def test_import_clips_from_jsonl_with_conversations_captions_and_absolute_paths(clips, tmp_path, capsys):
@@ -118,9 +121,21 @@ def test_import_clips_from_jsonl_with_conversations_captions_and_absolute_paths(
     assert records[0]["conversations"] == [{"from": "human", "value": "<video>\nWhat moves?"},
                                            {"from": "gpt", "value": "The circle.", "lang": "en"}]
     assert records[1]["conversations"][0] == {"from": "human", "value": "<video>\nHow many?"}
-    assert records[2]["video"] == "sub/c.mp4"  # absolute, but inside the folder: stored relative
+    assert records[2]["video"] == "clips/sub/c.mp4"  # absolute, but inside the folder: stored relative
     assert records[2]["conversations"][0]["value"] == "<video>\nDescribe this video."  # --prompt-lang en
-    assert all(s.video.is_file() for s in read_records(out, clips))
+    assert all(s.video.is_file() for s in read_records(out))
+
+
+def test_import_clips_keeps_a_clip_outside_the_folder_absolute(clips, tmp_path, capsys):
+    elsewhere = tmp_path / "elsewhere.mp4"
+    shutil.copy(clips / "a.mp4", elsewhere)
+    captions = clips / "captions.csv"
+    captions.write_text(f"video,caption\nb.mp4,A clip.\n{elsewhere},Another.\n")
+    out = tmp_path / "data" / "train.json"
+    assert main(["import-clips", str(clips), "--captions", str(captions), "--out", str(out)]) == 0
+    records = json.loads(out.read_text(encoding="utf-8"))
+    assert [r["video"] for r in records] == ["../clips/b.mp4", str(elsewhere.resolve())]
+    assert [s.video.resolve() for s in read_records(out)] == [(clips / "b.mp4").resolve(), elsewhere.resolve()]
 
 
 def test_import_clips_refuses_a_csv_without_captions(clips, tmp_path, capsys):

@@ -6,6 +6,7 @@ import json
 import logging
 import re
 
+import pytest
 from safetensors import safe_open
 from transformers import TrainerCallback
 
@@ -94,12 +95,13 @@ def test_training_resumes_at_the_saved_step(clips, tiny_models, tmp_path):
     assert [step for step, _ in logged_losses(out / "checkpoint-6")] == [1, 2, 3, 4, 5, 6]
 
 
+@pytest.mark.parametrize("workers", [0, 2])  # 2: DataLoader worker processes append to the same log
 def test_missing_and_corrupt_videos_are_skipped_recorded_and_reported(
-    flawed_folder, tiny_models, tmp_path, caplog  # noqa: F811 (fixture)
+    flawed_folder, tiny_models, tmp_path, caplog, workers  # noqa: F811 (fixture)
 ):
     config = recipe("pretrain", tmp_path / "run", tiny_models("valley_v1"), flawed_folder / "flawed.json",
                     f"data.0.video_root={flawed_folder / 'videos'}", num_train_epochs=1,
-                    per_device_train_batch_size=2)
+                    per_device_train_batch_size=2, dataloader_num_workers=workers)
     with caplog.at_level(logging.WARNING, logger="videoassist.training.callbacks"):
         result = train(config)
     assert result.global_step == 3  # 6 records, batch 2: bad ones are replaced by readable ones

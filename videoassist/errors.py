@@ -19,6 +19,9 @@ class FileProblem(VideoAssistError):
         self.problem = problem
         super().__init__(f"{self.path}: {problem}")
 
+    def __reduce__(self):  # pickle (another process's error) rebuilds it from both parts, not from the message
+        return type(self), (self.path, self.problem)
+
 
 class VideoError(FileProblem):
     """A video (or image) file that cannot be used: missing, empty, not a video, corrupt, too long, too large."""

@@ -1,8 +1,9 @@
 """`videoassist finetune --data DIR|FILE --output DIR`: your clips → a LoRA fine-tuned checkpoint.
 
 DATA is a folder of clips with captions.csv (video,caption) or captions.jsonl (or its only .csv/.jsonl file),
-such a captions file, or a Valley JSON file. The result loads with `videoassist ask --model OUTPUT`. Running it
-again with the same --output continues from its last checkpoint.
+such a captions file, or a Valley JSON file (such as `python -m data_tools import-clips` writes). Video paths in
+DATA are relative to its folder unless --video-root says otherwise. The result loads with `videoassist ask
+--model OUTPUT`. Running it again with the same --output continues from its last checkpoint.
 """
 
 import argparse
@@ -19,6 +20,8 @@ def register(subparsers):
     )
     parser.add_argument("--data", required=True, help="folder of clips with captions.csv/.jsonl, or a data file")
     parser.add_argument("--output", required=True, help="folder for the fine-tuned checkpoint")
+    parser.add_argument("--video-root", help="folder the video paths in DATA are relative to (default: the folder "
+                        "of the data file; give it for a Valley JSON made elsewhere)")
     parser.add_argument("--base", default="demo", help="model to start from: demo or a checkpoint folder")
     parser.add_argument("--epochs", type=positive(float), default=3.0, help="passes over the data (default 3)")
     parser.add_argument("--lr", type=positive(float), default=2e-4, help="learning rate (default 2e-4)")
@@ -38,6 +41,7 @@ def run(args) -> int:
         args.data,
         args.output,
         base=args.base,
+        video_root=args.video_root,
         epochs=args.epochs,
         learning_rate=args.lr,
         batch_size=args.batch_size,

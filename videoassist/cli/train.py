@@ -26,6 +26,8 @@ def register(subparsers):
         metavar="KEY=VALUE",
         help="override a setting, e.g. --set training.max_steps=100 --set output_dir=runs/x (repeatable)",
     )
+    parser.add_argument("--video-root", help="folder the video paths of the config's JSON datasets are relative to "
+                        "(overrides their video_root; default: each JSON file's folder)")
     parser.add_argument(
         "--resume",
         default="auto",
@@ -44,5 +46,8 @@ def run(args) -> int:
     logging.basicConfig(level=logging.INFO, format="%(message)s")
     overrides = [*args.overrides, *([f"deepspeed={args.deepspeed}"] if args.deepspeed else [])]
     config = load_config(args.config, overrides)
+    if args.video_root:
+        for spec in config.data:
+            spec.video_root = args.video_root
     train(config, resume=None if args.resume == "never" else args.resume)
     return 0

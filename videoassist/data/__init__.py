@@ -12,6 +12,7 @@ One module per job:
     build     DataSpec and build_dataset
     collator  VideoAssistCollator (processor + text-only truncation)
     failures  FailureLog (one JSON line per skipped sample)
+    captions  import_captions (a folder of clips and its captions CSV/JSONL → Valley JSON)
 """
 
 import importlib
@@ -29,6 +30,7 @@ _EXPORTS = {
     "write_shards": "shards",
     "VideoAssistCollator": "collator",
     "FailureLog": "failures",
+    "import_captions": "captions",
 }
 __all__ = list(_EXPORTS)
 

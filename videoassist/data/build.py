@@ -53,6 +53,8 @@ def build_dataset(specs: list[DataSpec], sampling: SamplingConfig | None = None,
     datasets = []
     for spec in specs:
         if spec.resolved_format() == "json":
+            if spec.video_root is not None and not Path(spec.video_root).is_dir():
+                raise DataError(spec.video_root, f"is not a folder (the video root of {spec.path})")
             samples = read_records(spec.path, spec.video_root)
             if not samples:
                 raise DataError(spec.path, "holds no records")

@@ -1,35 +1,39 @@
 """`videoassist finetune`: one command from your own clips to a fine-tuned checkpoint.
 
-The data is a folder of clips with `captions.csv` (video,caption) or `captions.jsonl` (imported into Valley JSON
-by `python -m data_tools import-clips`, whose code this calls), a captions .csv/.jsonl file whose video paths are
-relative to its folder, or a Valley JSON file. Training is stage 2 with LoRA by default, with settings for a few
-hundred clips: Valley's r 16 / alpha 32, a lower learning rate than Valley's 5e-4 (few examples, several epochs),
-3 epochs, a small batch so that there are enough steps.
+The data is a folder of clips with `captions.csv` (video,caption) or `captions.jsonl`, or a captions .csv/.jsonl
+file whose video paths are relative to its folder (both imported into Valley JSON as `python -m data_tools
+import-clips` does), or a Valley JSON file (video paths relative to its folder, as import-clips writes them, unless
+a video root is given). Training is stage 2 with LoRA by default, with settings for a few hundred clips: Valley's
+r 16 / alpha 32, a lower learning rate than Valley's 5e-4 (few examples, several epochs), 3 epochs, a small batch
+so that there are enough steps.
 """
 
 from __future__ import annotations
 
+import logging
 from pathlib import Path
 
 from ..data import DataSpec
+from ..data.captions import import_captions
 from ..errors import DataError
 from .config import LoraSettings, ModelSettings, TrainConfig, TrainingSettings
 from .trainer import TrainResult, train
+
+logger = logging.getLogger(__name__)
 
 CAPTION_FILES = ("captions.csv", "captions.jsonl")
 IMPORTED_DATA = "finetune_data.json"
 
 
-def prepare_data(data: str | Path, output_dir: str | Path) -> DataSpec:
+def prepare_data(data: str | Path, output_dir: str | Path, video_root: str | Path | None = None) -> DataSpec:
     """The training data for `data`: a Valley JSON file as it is; captions (a folder's captions.csv/.jsonl, or
-    such a file) imported into output_dir/finetune_data.json first."""
-    from data_tools.import_clips import import_clips
-
+    such a file) imported into output_dir/finetune_data.json first. `video_root`: the folder the video paths in
+    `data` are relative to (default: the folder of the JSON or captions file)."""
     data = Path(data)
     if data.is_dir():
         captions, folder = caption_file(data), data
     elif data.suffix.lower() == ".json":
-        return DataSpec(str(data))
+        return DataSpec(str(data), video_root=None if video_root is None else str(video_root))
     elif data.suffix.lower() in (".csv", ".jsonl"):
         captions, folder = data, data.parent
     elif not data.exists():
@@ -37,8 +41,10 @@ def prepare_data(data: str | Path, output_dir: str | Path) -> DataSpec:
     else:
         raise DataError(data, "expected a folder of clips, a captions .csv/.jsonl or a Valley .json file")
     imported = Path(output_dir) / IMPORTED_DATA
-    import_clips(folder, captions, imported)
-    return DataSpec(str(imported), video_root=str(folder))
+    result = import_captions(video_root or folder, captions, imported,
+                             on_skip=lambda line: logger.warning("skipped %s", line))
+    logger.info("imported %d clips into %s", result.records, imported)
+    return DataSpec(str(imported))  # its video paths are relative to it
 
 
 def caption_file(folder: Path) -> Path:
@@ -83,9 +89,11 @@ def finetune_config(
     )
 
 
-def finetune(data: str | Path, output_dir: str | Path, base: str = "demo", **settings) -> TrainResult:
-    """Import `data` if needed, then LoRA-train `base` on it into output_dir; `settings`: finetune_config's."""
-    spec = prepare_data(data, output_dir)
+def finetune(data: str | Path, output_dir: str | Path, base: str = "demo", video_root: str | Path | None = None,
+             **settings) -> TrainResult:
+    """Import `data` if needed, then LoRA-train `base` on it into output_dir; `video_root`: see prepare_data;
+    `settings`: finetune_config's."""
+    spec = prepare_data(data, output_dir, video_root)
     return train(finetune_config(spec, output_dir, base, **settings))
 
 

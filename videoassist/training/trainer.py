@@ -30,6 +30,7 @@ from .checkpoint import last_complete_checkpoint, load_checkpoint_weights, save_
 from ..errors import ConfigError
 from .config import ModelSettings, TrainConfig, config_to_dict
 from .stages import parameter_table, prepare_for_stage
+from .worker_errors import worker_error
 
 logger = logging.getLogger(__name__)
 
@@ -185,7 +186,13 @@ def train(config: TrainConfig, resume: str | Path | None = "auto", callbacks=())
         processing_class=processor,
         callbacks=[FailureReportCallback(failures.path), *callbacks],
     )
-    output = trainer.train(resume_from_checkpoint=str(checkpoint) if checkpoint else None)
+    try:
+        output = trainer.train(resume_from_checkpoint=str(checkpoint) if checkpoint else None)
+    except Exception as error:
+        rebuilt = worker_error(error)
+        if rebuilt is None:
+            raise
+        raise rebuilt from error  # the one-line error the worker raised; --debug shows the worker's traceback
     trainer.save_model(str(output_dir))  # every process: under ZeRO-3 the weights are gathered first
     if args.should_log:
         logger.info("trained %d steps (loss %.4f); model saved to %s", output.global_step, output.training_loss,

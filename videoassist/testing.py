@@ -128,3 +128,4 @@ def save_tiny_model(folder: str | os.PathLike, token_mode: str = "llamavid", see
 # Tiny Hugging Face-native video LLMs (LLaVA-OneVision, Qwen2/2.5/3-VL, SmolVLM, LLaVA-NeXT-Video, Video-LLaVA,
 # InternVL) live in their own module; imported here, after tiny_tokenizer, which that module reuses.
 from .tiny_hf_models import TINY_HF_ARCHITECTURES, save_tiny_hf_model  # noqa: E402
+from .tiny_originals import save_tiny_original_checkpoint  # noqa: E402

@@ -98,13 +98,15 @@ class VideoAssistProcessor(ProcessorMixin):
         return placed
 
     def expand_markers(self, text: str, block_sizes: list[int]) -> str:
-        """Replace the k-th marker with block_sizes[k] markers (markers past the list are a bug upstream)."""
+        """Replace the k-th marker with the builder's text for block_sizes[k] placeholders (markers past the list
+        are a bug upstream)."""
         pieces = text.split(self.video_token)
         if len(pieces) - 1 > len(block_sizes):
             raise ValueError(f"{len(pieces) - 1} video markers but {len(block_sizes)} visual blocks")
+        builder = self.config.token_builder_class
         expanded = [pieces[0]]
         for size, piece in zip(block_sizes, pieces[1:]):
-            expanded.append(self.video_token * size + piece)
+            expanded.append(builder.placeholder_text(self.config, size, self.video_token) + piece)
         return "".join(expanded)
 
     def encode_conversation(

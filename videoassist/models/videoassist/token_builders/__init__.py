@@ -9,7 +9,7 @@ from .base import QuerySettings, TokenBuilder, TokenBuilderConfig
 from .llamavid import LlamaVid, LlamaVidConfig
 from .objects import ObjectScene, ObjectTokens, ObjectTokensConfig
 from .registry import ENTRY_POINT_GROUP, get_token_builder, register_token_builder, token_builder_names
-from .valley import ValleyV1, ValleyV2, ValleyV3, ValleyV3Config
+from .valley import ValleyConfig, ValleyV1, ValleyV2, ValleyV3, ValleyV3Config
 
 register_token_builder("valley_v1", ValleyV1)
 register_token_builder("valley_v2", ValleyV2)
@@ -25,6 +25,7 @@ __all__ = [
     "get_token_builder",
     "token_builder_names",
     "ENTRY_POINT_GROUP",
+    "ValleyConfig",
     "ValleyV1",
     "ValleyV2",
     "ValleyV3",

@@ -4,6 +4,8 @@ settings dataclass stored in the checkpoint, and the facts the processor and the
 A builder declares, as class attributes and class methods of its `TokenBuilder` subclass:
 - `config_class`: its `TokenBuilderConfig` dataclass (stored as `token_builder_config` in config.json);
 - `visual_block_sizes(config, num_frames, num_questions)`: placeholder tokens at each `<video>` marker;
+- `placeholder_text(config, block_size, video_token)`: the text a marker becomes (default: the placeholders alone;
+  a builder may put its own marker tokens around parts of its block, as Valley's `markers`);
 - `marker_per_question`: one marker per video (False), or one per user question (True: each question gets tokens);
 - `needs_queries`: whether `forward` reads text queries made from the questions (its config then carries the
   query encoder's `QuerySettings`, and the model builds that encoder);
@@ -123,6 +125,11 @@ class TokenBuilder(nn.Module):
         """Placeholder tokens at each `<video>` marker of a conversation: one entry, or (`marker_per_question`) one
         per question, the first holding the video."""
         raise NotImplementedError
+
+    @classmethod
+    def placeholder_text(cls, config: "VideoAssistConfig", block_size: int, video_token: str) -> str:
+        """What one `<video>` marker becomes in the text for a block of `block_size` visual tokens."""
+        return video_token * block_size
 
     @classmethod
     def num_visual_tokens(cls, config: "VideoAssistConfig", num_frames: int, num_questions: int = 1) -> int:

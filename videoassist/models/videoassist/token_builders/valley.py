@@ -8,7 +8,7 @@ token per frame, so a video gives P + T tokens (P patch positions, T frames):
 from __future__ import annotations
 
 import math
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import torch
 from torch import nn
@@ -17,8 +17,32 @@ from ..vision_tower import VisionFeatures
 from .base import TokenBuilder, TokenBuilderConfig
 
 
+@dataclass
+class ValleyConfig(TokenBuilderConfig):
+    # Valley v1's layout: four marker tokens of the tokenizer, [patch start, patch end, frames start, frames end],
+    # around the two parts of the block: `<im_start>` P×patch `<im_end>` `<vi_start>` T×CLS `<vi_end>`. Empty: the
+    # P + T placeholders alone.
+    markers: list = field(default_factory=list)
+
+    def __post_init__(self):
+        if len(self.markers) not in (0, 4) or not all(isinstance(m, str) and m for m in self.markers):
+            raise ValueError(f"markers must be empty or four token strings, got {self.markers!r}")
+
+
 class ValleyV1(TokenBuilder):
     """Temporal mean of each patch position + the CLS tokens: P + T tokens, blind to frame order."""
+
+    config_class = ValleyConfig
+
+    @classmethod
+    def placeholder_text(cls, config, block_size: int, video_token: str) -> str:
+        markers = config.token_builder_config.markers
+        if not markers:
+            return video_token * block_size
+        patch_start, patch_end, frames_start, frames_end = markers
+        patches = config.patch_grid**2
+        return (f"{patch_start}{video_token * patches}{patch_end}"
+                f"{frames_start}{video_token * (block_size - patches)}{frames_end}")
 
     @classmethod
     def visual_block_sizes(cls, config, num_frames: int, num_questions: int = 1) -> list[int]:
@@ -54,7 +78,7 @@ def sinusoidal_positions(length: int, width: int) -> torch.Tensor:
 
 
 @dataclass
-class ValleyV3Config(TokenBuilderConfig):
+class ValleyV3Config(ValleyConfig):
     temporal_heads: int = 8
     temporal_layers: int = 1
 

@@ -1,0 +1,23 @@
+"""Converters from released original checkpoints to VideoAssist checkpoints (`videoassist convert`).
+
+Each original release has its own module (its key names, shapes and settings) defining `convert(source, output)`;
+`original.py` reads their files: safetensors, or pickled `.bin`/`.pth` through `torch.load(weights_only=True)`
+and nothing else. This package's root stays light (the CLI lists the kinds without importing torch).
+"""
+
+from __future__ import annotations
+
+import importlib
+from pathlib import Path
+
+KINDS = ("valley",)
+
+
+def convert(kind: str, source, output) -> Path:
+    """Convert the original checkpoint folder `source` of release `kind` into a VideoAssist checkpoint `output`."""
+    if kind not in KINDS:
+        raise ValueError(f"kind must be one of {KINDS}, got {kind!r}")
+    return importlib.import_module(f".{kind}", __name__).convert(source, output)
+
+
+__all__ = ["KINDS", "convert"]

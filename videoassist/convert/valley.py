@@ -1,0 +1,144 @@
+"""Valley v1 (github.com/RupertLuo/Valley @ 83d794f1, e.g. `luoruipu1/Valley2-7b`) → our `valley_v1` mode.
+
+The original (`valley/model/valley_model.py`): CLIP vision tower, hidden_states[mm_vision_select_layer] with the
+CLS kept, a linear `mm_projector` on every token, the patch tokens averaged over time, the per-frame CLS tokens
+after them; in the prompt `<im_start>` P×patch `<im_end>` `<vi_start>` T×CLS `<vi_end>` (`:163-247`, `:381-402`).
+The output folder holds the CLIP tower and the Llama LLM extracted from the checkpoint as standard HF folders
+(`base_vision/`, `base_llm/`), referenced by the VideoAssist checkpoint, which stores the projector.
+"""
+
+from __future__ import annotations
+
+import math
+import re
+from pathlib import Path
+
+from safetensors.torch import save_file
+from transformers import (AutoTokenizer, CLIPImageProcessorPil, CLIPVisionConfig, CLIPVisionModel, LlamaConfig,
+                          LlamaForCausalLM)
+from transformers.image_utils import PILImageResampling
+
+from ..errors import ModelError
+from ..models.videoassist import VideoAssistConfig, VideoAssistProcessor, VideoAssistVideoProcessor
+from ..video import SamplingConfig
+from .hf_folder import write_hf_model
+from .original import load_state_dict, read_config
+
+# transformers 4.28 saved CLIPVisionModel under `vision_model.`; today's CLIPVisionModel has no such level.
+VISION_PREFIX = "model.vision_tower.vision_model."
+PROJECTOR_PREFIX = "model.mm_projector."
+MARKERS = ["<im_start>", "<im_end>", "<vi_start>", "<vi_end>"]  # valley/util/config.py
+# Buffers that older transformers saved and that today's models rebuild.
+BUFFER_SUFFIXES = (".rotary_emb.inv_freq", ".position_ids")
+LLAMA_KEYS = ("hidden_size", "intermediate_size", "num_hidden_layers", "num_attention_heads", "num_key_value_heads",
+              "max_position_embeddings", "rms_norm_eps", "vocab_size", "tie_word_embeddings", "bos_token_id",
+              "eos_token_id", "pad_token_id", "hidden_act", "rope_theta")
+# OpenAI CLIP ViTs all use 64-wide heads; the head count is not in the weights' shapes.
+CLIP_HEAD_WIDTH = 64
+# Valley's video transform: shorter side to 256, centre crop 224 (data_util.py:272-281), PIL bilinear.
+RESIZE_OVER_CROP = 256 / 224
+VALLEY_SYSTEM = (
+    "You are Valley, a large language and vision assistant trained by ByteDance. You are able to understand the "
+    "visual content or video that the user provides, and assist the user with a variety of tasks using natural "
+    "language. Follow the instructions carefully and explain your answers in detail."
+)
+# build_inputs (valley_model.py:381-402), tokenized with BOS; the role name "Assistent" is the original's.
+VALLEY_CHAT_TEMPLATE = (
+    "{{ bos_token }}{% if messages[0]['role'] == 'system' %}{{ messages[0]['content'] }}{% else %}" + VALLEY_SYSTEM + "{% endif %}"
+    "{{ '\\n\\n###' }}"  # an expression: the template engine trims the newline after a block tag
+    "{% for message in messages %}"
+    "{% if message['role'] == 'user' %} Human: {{ message['content'] }} \n###"
+    "{% elif message['role'] == 'assistant' %} Assistent: {{ message['content'] }} \n###{% endif %}"
+    "{% endfor %}"
+)
+
+
+def convert(source, output) -> Path:
+    source, output = Path(source), Path(output)
+    original = read_config(source)
+    _check_v1(original, source)
+    state = {k: v for k, v in load_state_dict(source).items() if not k.endswith(BUFFER_SUFFIXES)}
+    vision_state = {k[len(VISION_PREFIX):]: v for k, v in state.items() if k.startswith(VISION_PREFIX)}
+    projector_state = {"projector." + k[len(PROJECTOR_PREFIX):]: v for k, v in state.items()
+                       if k.startswith(PROJECTOR_PREFIX)}
+    llm_state = {k: v for k, v in state.items() if not k.startswith((VISION_PREFIX, PROJECTOR_PREFIX))}
+    if not vision_state:
+        raise ModelError(f"{source}: no {VISION_PREFIX}* weights (the CLIP tower is saved in Valley checkpoints)")
+    if set(projector_state) != {"projector.weight", "projector.bias"}:
+        raise ModelError(f"{source}: mm_projector is not one linear layer (keys {sorted(projector_state)})")
+
+    vision_config = clip_vision_config(vision_state, source)
+    text_config = LlamaConfig(**{k: original[k] for k in LLAMA_KEYS if k in original})
+    vision_dir, llm_dir = output / "base_vision", output / "base_llm"
+    write_hf_model(CLIPVisionModel, vision_config, vision_state, vision_dir, source)
+    write_hf_model(LlamaForCausalLM, text_config, llm_state, llm_dir, source)
+
+    tokenizer = AutoTokenizer.from_pretrained(source)
+    missing = [m for m in MARKERS if m not in tokenizer.get_vocab()]
+    if missing:
+        raise ModelError(f"{source}: the tokenizer lacks Valley's marker tokens {missing}")
+    video_token = VideoAssistConfig.video_token
+    if video_token not in tokenizer.get_vocab():
+        tokenizer.add_special_tokens({"additional_special_tokens": [video_token]})
+    tokenizer.chat_template = VALLEY_CHAT_TEMPLATE
+    tokenizer.save_pretrained(llm_dir)
+
+    config = VideoAssistConfig(
+        vision_config=vision_config.to_dict(),
+        text_config=text_config.to_dict(),
+        token_mode="valley_v1",
+        token_builder_config={"markers": MARKERS},
+        projector_type="linear",
+        select_layer=int(original.get("mm_vision_select_layer", -2)),
+        video_token=video_token,
+        video_token_id=tokenizer.convert_tokens_to_ids(video_token),
+        vision_name_or_path=str(vision_dir.resolve()),
+        llm_name_or_path=str(llm_dir.resolve()),
+    )
+    config.save_pretrained(output)
+    save_file({k: v.contiguous() for k, v in projector_state.items()}, str(output / "model.safetensors"),
+              metadata={"format": "pt"})
+    image_processor = valley_image_processor(vision_config.image_size)
+    image_processor.save_pretrained(vision_dir)
+    video_processor = VideoAssistVideoProcessor(**image_processor.to_dict())
+    # Valley samples 8 frames evenly (data_util.py:263-266).
+    VideoAssistProcessor(video_processor, tokenizer, config, SamplingConfig(num_frames=8)).save_pretrained(output)
+    return output
+
+
+def _check_v1(original: dict, source: Path) -> None:
+    for flag in ("use_patch_importance_pooling", "use_delta_transformer"):
+        if original.get(flag):
+            raise ModelError(f"{source}/config.json: {flag} is set: a Valley v2/v3 checkpoint, only v1 converts")
+    if not original.get("mm_use_im_start_end", True):
+        raise ModelError(f"{source}/config.json: mm_use_im_start_end is false; Valley v1 places its markers")
+
+
+def clip_vision_config(vision_state: dict, source: Path) -> CLIPVisionConfig:
+    """The CLIP vision config, read off the weights' shapes (the Valley config only names the tower)."""
+    try:
+        patch = vision_state["embeddings.patch_embedding.weight"]
+        positions = vision_state["embeddings.position_embedding.weight"].shape[0]
+        fc1 = vision_state["encoder.layers.0.mlp.fc1.weight"]
+    except KeyError as error:
+        raise ModelError(f"{source}: no CLIP vision weight {error.args[0]!r} under {VISION_PREFIX}") from error
+    layers = {int(m.group(1)) for k in vision_state if (m := re.match(r"encoder\.layers\.(\d+)\.", k))}
+    grid = math.isqrt(positions - 1)
+    hidden = patch.shape[0]
+    return CLIPVisionConfig(
+        hidden_size=hidden,
+        intermediate_size=fc1.shape[0],
+        num_hidden_layers=len(layers),
+        num_attention_heads=hidden // CLIP_HEAD_WIDTH,
+        patch_size=patch.shape[-1],
+        image_size=grid * patch.shape[-1],
+        hidden_act="quick_gelu",
+    )
+
+
+def valley_image_processor(image_size: int) -> CLIPImageProcessorPil:
+    return CLIPImageProcessorPil(
+        size={"shortest_edge": round(image_size * RESIZE_OVER_CROP)},
+        crop_size={"height": image_size, "width": image_size},
+        resample=PILImageResampling.BILINEAR,
+    )

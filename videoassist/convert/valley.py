@@ -44,7 +44,8 @@ VALLEY_SYSTEM = (
 )
 # build_inputs (valley_model.py:381-402), tokenized with BOS; the role name "Assistent" is the original's.
 VALLEY_CHAT_TEMPLATE = (
-    "{{ bos_token }}{% if messages[0]['role'] == 'system' %}{{ messages[0]['content'] }}{% else %}" + VALLEY_SYSTEM + "{% endif %}"
+    "{{ bos_token }}{% if messages[0]['role'] == 'system' %}{{ messages[0]['content'] }}"
+    "{% else %}" + VALLEY_SYSTEM + "{% endif %}"
     "{{ '\\n\\n###' }}"  # an expression: the template engine trims the newline after a block tag
     "{% for message in messages %}"
     "{% if message['role'] == 'user' %} Human: {{ message['content'] }} \n###"
@@ -73,7 +74,12 @@ def convert(source, output) -> Path:
     write_hf_model(CLIPVisionModel, vision_config, vision_state, vision_dir, source)
     write_hf_model(LlamaForCausalLM, text_config, llm_state, llm_dir, source)
 
-    tokenizer = AutoTokenizer.from_pretrained(source)
+    try:
+        tokenizer = AutoTokenizer.from_pretrained(source)
+    except ImportError as error:  # only a tokenizer.model: transformers converts it with sentencepiece
+        raise ModelError(
+            f"{source}: reading its tokenizer needs pip install 'videoassist[convert]' ({error})"
+        ) from error
     missing = [m for m in MARKERS if m not in tokenizer.get_vocab()]
     if missing:
         raise ModelError(f"{source}: the tokenizer lacks Valley's marker tokens {missing}")

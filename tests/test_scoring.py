@@ -1,11 +1,18 @@
-"""The answer scorer: SYNTH_WORLD.md's rule, both languages, and the substring traps."""
+"""The answer scorer: SYNTH_WORLD.md's rule, both languages, and the substring traps; the library's scorer fed
+the world's vocabulary decides as the world's own scorer did; answer vocabulary files."""
 
 from __future__ import annotations
 
+import json
+from pathlib import Path
+
 import pytest
 
-from data_tools.synth.scoring import TYPE_ATTRIBUTES, keyword_recall, score_answer, tokenize
+from data_tools.synth.scoring import SCORER, TYPE_ATTRIBUTES, answer_vocabulary, keyword_recall, score_answer, tokenize
 from data_tools.synth.vocabulary import ATTRIBUTES, COLOURS, QUESTION_TYPES
+from videoassist.errors import DataError
+from videoassist.evaluation import (VOCABULARY_FILE, AnswerVocabulary, MatchScorer, ScoringError, find_vocabulary,
+                                    load_scorer, read_vocabulary)
 
 
 @pytest.mark.parametrize("prediction, reference, qtype, right", [
@@ -154,3 +161,81 @@ def test_keyword_recall():
     assert keyword_recall("A purple star moves up.", en) == 0.0
     with pytest.raises(ValueError):
         keyword_recall("red", "hello, world")
+
+
+# ---- the scorer is the library's, fed the world's vocabulary ---------------------------------------------------
+
+DECISIONS = Path(__file__).resolve().parent / "data" / "synth_scoring_decisions.json"
+SAMPLE_VOCABULARY = Path(__file__).resolve().parents[1] / "samples" / VOCABULARY_FILE
+
+
+@pytest.mark.parametrize("scorer", ["data_tools", "file"])
+def test_decisions_are_those_of_the_scorer_before_it_moved_into_the_library(scorer):
+    """Every decision the synthetic world's scorer made (tests/data: recorded from the code before this one) on
+    the questions, answers and captions of generated clips: by data_tools.synth.scoring, and by the library's
+    scorer loaded from the answer_vocabulary.json the synth command writes (what `videoassist eval` uses)."""
+    scorer = SCORER if scorer == "data_tools" else load_scorer(SAMPLE_VOCABULARY)
+    recorded = json.loads(DECISIONS.read_text(encoding="utf-8"))
+    predictions = recorded["predictions"]
+    for qtype, reference, expected in recorded["cases"]:
+        if isinstance(expected, list):
+            right = [i for i, p in enumerate(predictions) if scorer.score_answer(p, reference, qtype)]
+            assert right == expected, (qtype, reference)
+        else:
+            try:
+                scorer.score_answer(reference, reference, qtype)
+                outcome = "scorable"
+            except ScoringError:
+                outcome = "error"
+            assert outcome == expected, (qtype, reference)
+    captions = recorded["captions"]
+    for r, row in enumerate(recorded["caption_recall"]):
+        assert [round(scorer.keyword_recall(p, captions[r]), 6) for p in captions] == row
+
+
+def test_the_vocabulary_file_is_the_worlds_vocabulary():
+    assert read_vocabulary(SAMPLE_VOCABULARY) == answer_vocabulary()
+    assert AnswerVocabulary.from_json(answer_vocabulary().to_json()) == answer_vocabulary()
+
+
+def _vocabulary_file(tmp_path, **changes) -> Path:
+    data = {"attributes": {"colour": {"red": {"en": ["red"], "zh": ["红色"]}, "blue": {"en": ["blue"]}}},
+            "question_types": {"colour": ["colour"]}, **changes}
+    path = tmp_path / "vocabulary.json"
+    path.write_text(json.dumps(data, ensure_ascii=False), encoding="utf-8")
+    return path
+
+
+def test_a_small_vocabulary_of_ones_own(tmp_path):
+    scorer = load_scorer(_vocabulary_file(tmp_path))
+    assert scorer.score("colour", "It is red.", "红色") == 1.0
+    assert scorer.score("colour", "red or blue", "red") == 0.0
+    assert scorer.score("caption", "a red car", "A red and blue car.") == 0.5  # caption words: every attribute
+    with pytest.raises(ScoringError, match="unknown question type 'shape'; the answer vocabulary has colour"):
+        scorer.check("shape", "red")
+
+
+@pytest.mark.parametrize("changes, problem", [
+    ({"colours": {}}, "unknown field 'colours'"),
+    ({"question_types": {"shape": ["shape"]}}, 'question type "shape" names attribute "shape"'),
+    ({"question_types": {"colour": "colour"}}, 'question type "colour" must be a list of strings'),
+    ({"attributes": {"colour": {"red": {"en": ["red"]}, "rose": {"en": ["red"]}}}}, "means both"),
+    ({"attributes": {"colour": {"red": {"en": ["dark red"]}}}}, "must be one word of letters"),
+    ({"numbers": {"attribute": "colour", "words": {"en": {"one": "1"}}}}, "must be a whole number"),
+    ({"change": {"attribute": "colour", "value": "green", "target": "colour"}}, 'does not have'),
+])
+def test_a_broken_vocabulary_file_is_one_line_naming_it(tmp_path, changes, problem):
+    path = _vocabulary_file(tmp_path, **changes)
+    with pytest.raises(DataError, match="is not an answer vocabulary") as error:
+        load_scorer(path)
+    assert str(error.value).startswith(f"{path}: ") and problem in str(error.value) and "\n" not in str(error.value)
+
+
+def test_finding_the_vocabulary(tmp_path):
+    data = tmp_path / "eval.json"
+    assert find_vocabulary(data) is None and isinstance(load_scorer(None), MatchScorer)
+    (tmp_path / VOCABULARY_FILE).write_text("{}")
+    assert find_vocabulary(data) == tmp_path / VOCABULARY_FILE
+    assert find_vocabulary(data, "elsewhere.json") == Path("elsewhere.json")
+    with pytest.raises(DataError, match=r"elsewhere.json: no such file"):
+        load_scorer(find_vocabulary(data, tmp_path / "elsewhere.json"))

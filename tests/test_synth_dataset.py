@@ -21,7 +21,7 @@ from data_tools.synth.world import Clip, WorldObject, pairs_shown
 
 SEED = 11
 N, N_COMPOSITIONAL = 10, 2  # train 8, val 1, test 1, compositional 2
-FILES = {"manifest.json", "ground_truth.jsonl", "synth"} | {
+FILES = {"manifest.json", "ground_truth.jsonl", "answer_vocabulary.json", "synth"} | {
     f"{kind}_{split}.json" for kind in ("pretrain", "instruct", "eval") for split in SPLITS}
 
 
@@ -324,7 +324,7 @@ def test_committed_samples_are_what_the_documented_command_makes(tmp_path):
     args[args.index("--out") + 1] = str(tmp_path / "again")
     assert main(["synth", *args, "--quiet"]) == 0
     json_files = sorted(p.name for p in samples.iterdir() if p.suffix in (".json", ".jsonl"))
-    assert len(json_files) == 14
+    assert set(json_files) == FILES - {"synth"}
     for name in json_files:
         assert (tmp_path / "again" / name).read_bytes() == (samples / name).read_bytes(), name
     records = read(samples, "ground_truth.jsonl")

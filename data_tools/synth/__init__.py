@@ -6,7 +6,7 @@ and Chinese (shared/SYNTH_WORLD.md). One module per job:
     render      paints a clip's frames from its ground truth (the style kept apart)
     writer      H.264 MP4 files with PyAV
     text        captions and questions
-    scoring     the answer scorer and caption keyword recall
+    scoring     the answer scorer: the library's (videoassist.evaluation) fed the world's vocabulary
     generate    splits and output files
     cli         `python -m data_tools synth`
 """

@@ -6,6 +6,7 @@ Layout of the output folder DIR:
     pretrain_<split>.json       Valley pretraining records (one per clip and language)
     instruct_<split>.json       Valley instruction records (one multi-turn conversation per clip)
     eval_<split>.json           single-question Valley instruction records, every type and language
+    answer_vocabulary.json      the words answers are judged on, read by `videoassist eval` beside eval_*.json
     manifest.json               seed, counts, settings and generator version
 for split in train, val, test, compositional.
 
@@ -30,11 +31,13 @@ import numpy as np
 from tqdm import tqdm
 
 from data_tools.synth.render import RenderStyle, render_frames
+from data_tools.synth.scoring import answer_vocabulary
 from data_tools.synth.text import QA, caption, caption_request, conversation, eval_questions
 from data_tools.synth.vocabulary import HELD_OUT_PAIRS, LANGUAGES
 from data_tools.synth.world import Clip, WorldSettings, sample_clip
 from data_tools.synth.writer import EncoderSettings, write_mp4
 from videoassist.errors import DataError
+from videoassist.evaluation.vocabulary import VOCABULARY_FILE, write_vocabulary
 
 GENERATOR_VERSION = "2"
 SPLITS = ("train", "val", "test", "compositional")
@@ -218,6 +221,7 @@ def generate(config: SynthConfig, progress: bool = True) -> dict:
             lists["eval", split].extend(result["eval"])
         for json_list in lists.values():
             json_list.finish()
+    write_vocabulary(answer_vocabulary(), config.out / VOCABULARY_FILE)
     sizes = config.split_sizes()
     counts = {split: {"clips": sizes[split], **{kind: lists[kind, split].count for kind in kinds}}
               for split in SPLITS}

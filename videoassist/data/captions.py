@@ -17,28 +17,23 @@ import csv
 import io
 import json
 import os
-import re
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 
 from videoassist.errors import DataError
+from videoassist.language import language_of
 
 from .records import VIDEO_MARKER, load_records, messages_from_turns, turns_from_messages
 
 CAPTION_REQUESTS = {"en": "Describe this video.", "zh": "描述这个视频。"}
 PROMPT_LANGUAGES = ("en", "zh", "auto")  # auto: Chinese for a Chinese caption
-CJK = re.compile(r"[\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff]")
 
 
 @dataclass
 class CaptionImport:
     records: int = 0  # records written
     skipped: list[str] = field(default_factory=list)  # one line per row skipped: "WHAT: PROBLEM"
-
-
-def caption_language(caption: str) -> str:
-    return "zh" if CJK.search(caption) else "en"
 
 
 def read_rows(captions: Path) -> list[tuple[str, dict]]:
@@ -95,7 +90,7 @@ def row_messages(row: dict, prompt_lang: str) -> list[dict]:
         messages = messages_from_turns(row["conversations"])
     elif isinstance(row.get("caption"), str) and row["caption"].strip():
         caption = row["caption"].strip()
-        language = caption_language(caption) if prompt_lang == "auto" else prompt_lang
+        language = language_of(caption) if prompt_lang == "auto" else prompt_lang
         messages = [{"role": "user", "content": CAPTION_REQUESTS[language]},
                     {"role": "assistant", "content": caption}]
     else:

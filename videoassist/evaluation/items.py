@@ -1,21 +1,24 @@
 """Valley conversations → one evaluation item per assistant reply (the reference answer).
 
 Every reply is asked with the conversation so far as history, the earlier *reference* replies included (teacher
-forcing), so one wrong answer does not change the later questions. A turn's question type and language come
-from the data ("type"/"lang" on the turn, "question_type"/"language" on the record); a reply without a type is a
-caption, scored by keyword recall; a turn without a language is Chinese when it has CJK characters.
+forcing), so one wrong answer does not change the later questions. A question's type and language come from the
+data: the question turn's fields first, then the record's, each under any of its usual spellings (TYPE_FIELDS,
+LANGUAGE_FIELDS). A reply without a type is a caption, scored by keyword recall; one without a language is
+Chinese when it has CJK characters.
 """
 
 from __future__ import annotations
 
-import re
 from dataclasses import dataclass
 from pathlib import Path
 
 from videoassist.data import Sample
+from videoassist.language import language_of
 
-CJK = re.compile(r"[\u3400-\u9fff]")
 CAPTION = "caption"
+# The spellings of the two fields in video QA sets, first found wins (on the turn, then on the record).
+TYPE_FIELDS = ("question_type", "qa_type", "type")
+LANGUAGE_FIELDS = ("language", "lang")
 
 
 @dataclass
@@ -29,8 +32,13 @@ class EvalItem:
     language: str
 
 
-def language_of(text: str) -> str:
-    return "zh" if CJK.search(text) else "en"
+def _field(fields: dict, names: tuple[str, ...]) -> str | None:
+    """The first of `names` that `fields` holds as a non-empty string or a number."""
+    for name in names:
+        value = fields.get(name)
+        if isinstance(value, (str, int)) and not isinstance(value, bool) and str(value).strip():
+            return str(value).strip()
+    return None
 
 
 def eval_items(samples: list[Sample]) -> list[EvalItem]:
@@ -49,8 +57,10 @@ def eval_items(samples: list[Sample]) -> list[EvalItem]:
                     history=history,
                     question=question["content"].replace("<video>", "").strip(),
                     reference=message["content"],
-                    question_type=question.get("type") or sample.extra.get("question_type") or CAPTION,
-                    language=question.get("lang") or sample.extra.get("language") or language_of(question["content"]),
+                    question_type=(_field(question, TYPE_FIELDS) or _field(sample.extra, TYPE_FIELDS)
+                                   or CAPTION),
+                    language=(_field(question, LANGUAGE_FIELDS) or _field(sample.extra, LANGUAGE_FIELDS)
+                              or language_of(question["content"])),
                 )
             )
     return items

@@ -15,6 +15,7 @@ A builder declares, as class attributes and class methods of its `TokenBuilder` 
 
 from __future__ import annotations
 
+import copy
 import dataclasses
 import difflib
 from dataclasses import dataclass
@@ -49,7 +50,7 @@ class TokenBuilderConfig:
             )
         if not isinstance(settings, dict):
             raise ValueError(f"token_builder_config must be a mapping, got {settings!r}")
-        return cls(**cls._checked(settings))
+        return cls(**copy.deepcopy(cls._checked(settings)))  # its own lists, not the caller's
 
     @classmethod
     def _checked(cls, settings: dict) -> dict:

@@ -5,7 +5,7 @@
 
 What is timed is what `VideoAssistant` does to a video's sampled frames before any question is asked
 (`VideoAssistant.encode`): RGB uint8 frames [B, H, W, 3] → `processor.video_processor` (resize, crop,
-normalise) → `model.encode_frames` (the vision tower, one batch) → the features the feature cache keeps. It is
+normalise) → `model.get_video_features` (the vision tower, one batch) → the features the feature cache keeps. It is
 split into the two steps, and the per-question step that runs even on cached features (the token builder and
 projector: `model.visual_tokens` on one video of the model's default frame count) is timed beside it.
 
@@ -56,7 +56,7 @@ def time_batch(assistant, frames: np.ndarray, batch: int, min_frames: int, repea
 
     def tower():
         with torch.inference_mode():
-            model.encode_frames(pixels, [batch])
+            model.get_video_features(pixels, [batch])
 
     def preprocess():
         processor.video_processor(chunk)

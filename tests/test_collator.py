@@ -64,7 +64,7 @@ def test_a_batch_mixes_videos_of_different_lengths_and_text_only(tiny):
     items = [item("eight", 8), item("text", None, turns=1), item("three", 3, turns=2)]
     batch = VideoAssistCollator(processor)(items)
     assert batch["frames_per_video"].tolist() == [8, 3]
-    assert batch["pixel_values"].shape[0] == 11
+    assert batch["pixel_values_videos"].shape[0] == 11
     config = model.config
     assert placeholders(batch, processor) == [config.num_visual_tokens(8, 3), 0, config.num_visual_tokens(3, 2)]
     if config.token_mode == "llamavid":
@@ -97,7 +97,7 @@ def test_truncation_keeps_every_visual_placeholder(tiny):
         assert torch.equal(cut["labels"][row, :length], full["labels"][row, :length])
         assert (cut["labels"][row, length:] == IGNORE_INDEX).all()
     assert cut["input_ids"].shape[1] == max(lengths)
-    assert torch.equal(cut["pixel_values"], full["pixel_values"])
+    assert torch.equal(cut["pixel_values_videos"], full["pixel_values_videos"])
     assert torch.isfinite(model(**cut).loss)
 
 

@@ -17,7 +17,7 @@ def visual_tokens(model, processor, video: np.ndarray, question: str = "What col
     batch = processor([[{"role": "user", "content": question}]], videos=[video], add_generation_prompt=True)
     placeholders = int((batch["input_ids"] == processor.video_token_id).sum())
     with torch.no_grad():
-        features = model.encode_frames(batch["pixel_values"], batch["frames_per_video"])
+        features = model.get_video_features(batch["pixel_values_videos"], batch["frames_per_video"])
         tokens = model.visual_tokens(
             features, batch.get("query_input_ids"), batch.get("query_attention_mask"), batch.get("queries_per_video")
         )

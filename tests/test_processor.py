@@ -82,7 +82,7 @@ def test_videos_of_a_batch_are_concatenated_in_order():
     second = np.random.default_rng(1).integers(0, 256, (2, 40, 40, 3), dtype=np.uint8)
     batch = processor([CONVERSATION, CONVERSATION[:1], CONVERSATION], videos=[first, None, second])
     alone = [processor.video_processor(v)["pixel_values_videos"] for v in (first, second)]
-    torch.testing.assert_close(batch["pixel_values"], torch.cat(alone))
+    torch.testing.assert_close(batch["pixel_values_videos"], torch.cat(alone))
     assert batch["frames_per_video"].tolist() == [3, 2]
 
 

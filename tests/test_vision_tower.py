@@ -28,7 +28,7 @@ def test_any_tower_yields_global_and_patch_tokens(name, overrides, patches, widt
     video = np.random.default_rng(0).integers(0, 256, (3, 32, 32, 3), dtype=np.uint8)
     pixels = processor.video_processor(video)["pixel_values_videos"]
     with torch.no_grad():
-        features = model.encode_frames(pixels, [3])[0]
+        features = model.get_video_features(pixels, [3])[0]
     assert features.patch_tokens.shape == (3, patches, width)
     assert features.global_tokens.shape == (3, width)
     batch = processor([[{"role": "user", "content": "What is it?"}]], videos=[video], add_generation_prompt=True)
@@ -41,7 +41,7 @@ def test_clip_global_token_is_the_cls_token():
     model, processor = build_tiny_model("valley_v1")
     pixels = processor.video_processor(np.zeros((2, 32, 32, 3), dtype=np.uint8))["pixel_values_videos"]
     with torch.no_grad():
-        features = model.encode_frames(pixels, [2])[0]
+        features = model.get_video_features(pixels, [2])[0]
         hidden = model.vision_tower.model(pixel_values=pixels, output_hidden_states=True).hidden_states[-2]
     torch.testing.assert_close(features.global_tokens, hidden[:, 0])
     torch.testing.assert_close(features.patch_tokens, hidden[:, 1:])

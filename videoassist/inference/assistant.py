@@ -1,4 +1,8 @@
-"""VideoAssistant: load a model once, then ask about videos, with streamed answers and cached video features."""
+"""VideoAssistant: load a model once, then ask about videos, with streamed answers and cached video features.
+
+A question is the processor (the chat with its visual placeholders), `generate` (given the video's features, from
+the cache or encoded once) and decoding the new tokens.
+"""
 
 from __future__ import annotations
 
@@ -91,7 +95,7 @@ class VideoAssistant:
         """RGB frames [T, H, W, 3] → their vision features (kept with the frames for display, unless told not)."""
         pixels = self.processor.video_processor(frames)["pixel_values_videos"]
         with torch.inference_mode():
-            features = self.model.encode_frames(pixels, [len(pixels)])[0]
+            features = self.model.get_video_features(pixels, [len(pixels)])[0]
         return CachedVideo(features, list(timestamps), frames if keep_frames else None)
 
     def video_features(self, video: str | Path | CachedVideo, **sampling) -> tuple[CachedVideo, bool]:
@@ -123,20 +127,16 @@ class VideoAssistant:
         started = time.perf_counter()
         entry, cached = self.video_features(video, **sampling)
         messages = [*(history or []), {"role": "user", "content": question}]
-        batch = self.processor([messages], num_frames=[len(entry.timestamps)], add_generation_prompt=True)
-        visual_tokens = int((batch["input_ids"] == self.processor.video_token_id).sum())
+        inputs = self.processor([messages], num_frames=[len(entry.timestamps)], add_generation_prompt=True)
+        del inputs["labels"]
+        prompt_length = inputs["input_ids"].shape[1]
+        visual_tokens = int((inputs["input_ids"] == self.processor.video_token_id).sum())
+
         def generate(streamer=None, stop: threading.Event | None = None) -> torch.Tensor:
             with self._lock, torch.inference_mode():
-                embeds = self.model.embed_inputs(
-                    batch["input_ids"].to(self.model.device),
-                    vision_features=[entry.features],
-                    query_input_ids=batch.get("query_input_ids"),
-                    query_attention_mask=batch.get("query_attention_mask"),
-                    queries_per_video=batch.get("queries_per_video"),
-                )
                 return self.model.generate(
-                    inputs_embeds=embeds,
-                    attention_mask=batch["attention_mask"].to(self.model.device),
+                    **inputs.to(self.model.device),
+                    video_features=[entry.features],
                     max_new_tokens=max_new_tokens,
                     do_sample=temperature > 0,
                     temperature=temperature if temperature > 0 else None,
@@ -151,12 +151,12 @@ class VideoAssistant:
             return Answer(text.strip(), entry.timestamps, visual_tokens, time.perf_counter() - started, cached)
 
         if not stream:
-            return answer_from(self.processor.decode(generate()[0]))
+            return answer_from(self.processor.decode(generate()[0, prompt_length:]))
 
         result = AnswerStream(iter(()))
 
         def chunks() -> Iterator[str]:
-            streamer = TextIteratorStreamer(self.processor.tokenizer, skip_special_tokens=True)
+            streamer = TextIteratorStreamer(self.processor.tokenizer, skip_prompt=True, skip_special_tokens=True)
             stop = threading.Event()
             failure: list[BaseException] = []
 

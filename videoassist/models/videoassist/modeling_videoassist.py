@@ -1,9 +1,19 @@
-"""VideoAssistForCausalLM: vision tower → token builder → projector → spliced into a causal LLM's inputs.
+"""VideoAssistModel and VideoAssistForCausalLM: vision tower → token builder → projector → spliced into an LLM.
 
-As in transformers' `llava_next_video`, the processor expands every `<video>` marker into exactly as many
-placeholder ids as the video has visual tokens, and the model writes the visual tokens into those positions with
-`masked_scatter`. The placeholder id may lie outside the LLM's vocabulary: it is never looked up in the embedding
-table, so the base LLM is used exactly as released (no resized embeddings), which keeps checkpoints small.
+The split follows transformers' `llava_next_video`:
+- `VideoAssistModel.get_video_features(pixel_values_videos, frames_per_video)` runs the vision tower: the features
+  of each video, what the feature cache keeps (a question-dependent token builder, llamavid, turns them into
+  visual tokens per question, so the cache holds them rather than the tokens); `VideoAssistModel.forward` gives
+  the LLM's hidden states.
+- `VideoAssistForCausalLM` adds the logits, the loss and `generate(input_ids, pixel_values_videos=… |
+  video_features=…)`. It extends VideoAssistModel rather than wrapping it, so the weights keep the names every
+  checkpoint has (`vision_tower.`, `token_builder.`, `projector.`, `query_encoder.`, `language_model.`) and PEFT
+  wraps `model.language_model` as before.
+
+The processor expands every `<video>` marker into exactly as many placeholder ids as the video has visual tokens,
+and the model writes the visual tokens into those positions with `masked_scatter`. The placeholder id may lie
+outside the LLM's vocabulary: it is never looked up in the embedding table, so the base LLM is used exactly as
+released (no resized embeddings), which keeps checkpoints small.
 """
 
 from __future__ import annotations
@@ -18,7 +28,7 @@ from safetensors.torch import load_file
 from torch import nn
 from transformers import AutoModel, AutoModelForCausalLM, GenerationMixin, PreTrainedModel
 from transformers.cache_utils import Cache
-from transformers.modeling_outputs import ModelOutput
+from transformers.modeling_outputs import BaseModelOutputWithPast, ModelOutput
 from transformers.utils import SAFE_WEIGHTS_NAME
 
 from ...errors import ModelError
@@ -30,9 +40,9 @@ from .vision_tower import VisionFeatures, VisionTower
 
 # Inputs that describe the video: used to build the prompt's embeddings, then dropped during decoding.
 VIDEO_INPUTS = (
-    "pixel_values",
+    "pixel_values_videos",
     "frames_per_video",
-    "vision_features",
+    "video_features",
     "query_input_ids",
     "query_attention_mask",
     "queries_per_video",
@@ -65,7 +75,10 @@ class VideoAssistPreTrainedModel(PreTrainedModel):
             nn.init.normal_(module.latents, std=module.latents.shape[-1] ** -0.5)
 
 
-class VideoAssistForCausalLM(VideoAssistPreTrainedModel, GenerationMixin):
+class VideoAssistModel(VideoAssistPreTrainedModel):
+    """The vision tower, token builder, projector, query encoder (builders that need queries) and the causal LLM,
+    held whole (its head is VideoAssistForCausalLM's)."""
+
     def __init__(
         self,
         config: VideoAssistConfig,
@@ -85,10 +98,6 @@ class VideoAssistForCausalLM(VideoAssistPreTrainedModel, GenerationMixin):
         if config.freeze_llm:
             self.language_model.requires_grad_(False)
         self.post_init()
-        self.generation_config = self.language_model.generation_config
-        if config.video_token_id is not None and config.video_token_id < config.text_config.vocab_size:
-            # The placeholder is an ordinary vocabulary entry here: never generate it.
-            self.generation_config.suppress_tokens = [config.video_token_id]
 
     # ---- plumbing that Trainer, PEFT and generate expect ------------------------------------------------------
 
@@ -112,9 +121,12 @@ class VideoAssistForCausalLM(VideoAssistPreTrainedModel, GenerationMixin):
 
     # ---- video → visual tokens -------------------------------------------------------------------------------
 
-    def encode_frames(self, pixel_values: torch.Tensor, frames_per_video: list[int]) -> list[VisionFeatures]:
-        """All frames of all videos through the vision tower as one batch, then split per video."""
-        features = self.vision_tower(pixel_values.to(self.device))
+    def get_video_features(
+        self, pixel_values_videos: torch.Tensor, frames_per_video: list[int] | torch.Tensor
+    ) -> list[VisionFeatures]:
+        """The frames of all videos ([sum of T, 3, h, w], as the processor gives them) through the vision tower as one
+        batch, split per video: each a global token [T, D] and a patch grid [T, P, D] per frame."""
+        features = self.vision_tower(pixel_values_videos.to(self.device))
         return features.split([int(n) for n in frames_per_video])
 
     def encode_queries(self, query_input_ids: torch.Tensor, query_attention_mask: torch.Tensor) -> torch.Tensor:
@@ -124,14 +136,14 @@ class VideoAssistForCausalLM(VideoAssistPreTrainedModel, GenerationMixin):
 
     def visual_tokens(
         self,
-        vision_features: list[VisionFeatures],
+        video_features: list[VisionFeatures],
         query_input_ids: torch.Tensor | None = None,
         query_attention_mask: torch.Tensor | None = None,
         queries_per_video: list[int] | None = None,
     ) -> torch.Tensor:
         """The tokens of every video, concatenated in batch order: [sum of visual tokens, LLM width]."""
         if not self.token_builder.needs_queries:
-            per_video = [self.token_builder(f.to(self.device), self.projector) for f in vision_features]
+            per_video = [self.token_builder(f.to(self.device), self.projector) for f in video_features]
         else:
             if query_input_ids is None or queries_per_video is None:
                 raise ValueError(f"{self.config.token_mode} needs the questions: query_input_ids and queries_per_video")
@@ -140,30 +152,31 @@ class VideoAssistForCausalLM(VideoAssistPreTrainedModel, GenerationMixin):
             )
             per_video = [
                 self.token_builder(f.to(self.device), self.projector, q)
-                for f, q in zip(vision_features, queries, strict=True)
+                for f, q in zip(video_features, queries, strict=True)
             ]
         return torch.cat(per_video, dim=0)
 
     def embed_inputs(
         self,
         input_ids: torch.LongTensor,
-        pixel_values: torch.Tensor | None = None,
+        pixel_values_videos: torch.Tensor | None = None,
         frames_per_video: list[int] | torch.Tensor | None = None,
-        vision_features: list[VisionFeatures] | None = None,
+        video_features: list[VisionFeatures] | None = None,
         query_input_ids: torch.Tensor | None = None,
         query_attention_mask: torch.Tensor | None = None,
         queries_per_video: list[int] | torch.Tensor | None = None,
     ) -> torch.Tensor:
-        """Token embeddings with the visual tokens written into the placeholder positions."""
+        """Token embeddings with the visual tokens written into the placeholder positions. The videos come as
+        pixel values (encoded here) or as the features `get_video_features` gave (cached)."""
         placeholder = input_ids == self.config.video_token_id
         embeds = self.get_input_embeddings()(input_ids.masked_fill(placeholder, 0))
-        if vision_features is None and pixel_values is not None:
-            vision_features = self.encode_frames(pixel_values, frames_per_video)
-        if vision_features is None:
+        if video_features is None and pixel_values_videos is not None:
+            video_features = self.get_video_features(pixel_values_videos, frames_per_video)
+        if video_features is None:
             if placeholder.any():
-                raise ValueError("input_ids contain video placeholders but no pixel_values or vision_features")
+                raise ValueError("input_ids contain video placeholders but no pixel_values_videos or video_features")
             return embeds
-        visual = self.visual_tokens(vision_features, query_input_ids, query_attention_mask, queries_per_video)
+        visual = self.visual_tokens(video_features, query_input_ids, query_attention_mask, queries_per_video)
         if visual.shape[0] != int(placeholder.sum()):
             raise ValueError(
                 f"the videos give {visual.shape[0]} visual tokens but the text has {int(placeholder.sum())} "
@@ -171,7 +184,7 @@ class VideoAssistForCausalLM(VideoAssistPreTrainedModel, GenerationMixin):
             )
         return embeds.masked_scatter(placeholder.unsqueeze(-1), visual.to(embeds.dtype))
 
-    # ---- forward / generate ----------------------------------------------------------------------------------
+    # ---- forward --------------------------------------------------------------------------------------------
 
     def forward(
         self,
@@ -180,80 +193,32 @@ class VideoAssistForCausalLM(VideoAssistPreTrainedModel, GenerationMixin):
         position_ids: torch.LongTensor | None = None,
         cache: Cache | None = None,
         inputs_embeds: torch.FloatTensor | None = None,
-        labels: torch.LongTensor | None = None,
-        pixel_values: torch.FloatTensor | None = None,
+        pixel_values_videos: torch.FloatTensor | None = None,
         frames_per_video: list[int] | torch.Tensor | None = None,
-        vision_features: list[VisionFeatures] | None = None,
+        video_features: list[VisionFeatures] | None = None,
         query_input_ids: torch.LongTensor | None = None,
         query_attention_mask: torch.Tensor | None = None,
         queries_per_video: list[int] | torch.Tensor | None = None,
         use_cache: bool | None = None,
-        logits_to_keep: int | torch.Tensor = 0,
-        num_items_in_batch: int | torch.Tensor | None = None,
         **kwargs,
-    ) -> VideoAssistCausalLMOutput:
-        if (input_ids is None) == (inputs_embeds is None):
-            raise ValueError("give exactly one of input_ids or inputs_embeds")
-        if inputs_embeds is None:
-            inputs_embeds = self.embed_inputs(
-                input_ids,
-                pixel_values,
-                frames_per_video,
-                vision_features,
-                query_input_ids,
-                query_attention_mask,
-                queries_per_video,
-            )
-        if labels is not None:
-            # Logits only where a label is predicted: the LM head over a large vocabulary is most of the cost.
-            predicts_label = (labels[:, 1:] != -100).any(0)
-            logits_to_keep = predicts_label.nonzero().squeeze(-1)
-        outputs = self.language_model(
+    ) -> BaseModelOutputWithPast:
+        """The LLM body's hidden states over the text with the visual tokens in it."""
+        inputs_embeds = self._inputs_embeds(input_ids, inputs_embeds, pixel_values_videos, frames_per_video,
+                                            video_features, query_input_ids, query_attention_mask, queries_per_video)
+        return self.language_model.get_decoder()(
             inputs_embeds=inputs_embeds,
             attention_mask=attention_mask,
             position_ids=position_ids,
             cache=cache,
             use_cache=use_cache,
-            logits_to_keep=logits_to_keep,
             **kwargs,
-        )
-        loss = None
-        if labels is not None:
-            targets = labels[:, 1:][:, logits_to_keep]
-            loss = F.cross_entropy(
-                outputs.logits.float().flatten(0, 1), targets.flatten().to(outputs.logits.device), reduction="sum"
-            )
-            count = num_items_in_batch if num_items_in_batch is not None else (targets != -100).sum()
-            loss = loss / torch.as_tensor(count, device=loss.device).clamp(min=1)
-        return VideoAssistCausalLMOutput(
-            loss=loss,
-            logits=outputs.logits,
-            cache=outputs.cache,
-            hidden_states=outputs.hidden_states,
-            attentions=outputs.attentions,
         )
 
-    def prepare_inputs_for_generation(
-        self,
-        input_ids: torch.LongTensor,
-        cache: Cache | None = None,
-        attention_mask: torch.Tensor | None = None,
-        inputs_embeds: torch.FloatTensor | None = None,
-        is_first_iteration: bool | None = False,
-        **kwargs,
-    ):
-        model_inputs = super().prepare_inputs_for_generation(
-            input_ids,
-            cache=cache,
-            attention_mask=attention_mask,
-            inputs_embeds=inputs_embeds,
-            is_first_iteration=is_first_iteration,
-            **kwargs,
-        )
-        if not is_first_iteration and model_inputs.get("cache") is not None:
-            for key in VIDEO_INPUTS:  # the visual tokens are in the cache already
-                model_inputs.pop(key, None)
-        return model_inputs
+    def _inputs_embeds(self, input_ids, inputs_embeds, *video_inputs) -> torch.Tensor:
+        """`inputs_embeds` as given, or made from `input_ids` and the video inputs (`embed_inputs`'s, in its order)."""
+        if (input_ids is None) == (inputs_embeds is None):
+            raise ValueError("give exactly one of input_ids or inputs_embeds")
+        return inputs_embeds if inputs_embeds is not None else self.embed_inputs(input_ids, *video_inputs)
 
     # ---- checkpoints: trained weights + references to the frozen base models ---------------------------------
 
@@ -314,4 +279,94 @@ class VideoAssistForCausalLM(VideoAssistPreTrainedModel, GenerationMixin):
         return model.eval()
 
 
-__all__ = ["VideoAssistForCausalLM", "VideoAssistPreTrainedModel", "VideoAssistCausalLMOutput"]
+class VideoAssistForCausalLM(VideoAssistModel, GenerationMixin):
+    """VideoAssistModel with the LLM's logits and loss, and `generate`: the videos come as `pixel_values_videos`
+    (+ `frames_per_video`) or as cached `video_features`, and are written into the prompt's placeholders once, in
+    the first step (the key-value cache holds them after)."""
+
+    def __init__(
+        self,
+        config: VideoAssistConfig,
+        vision_model: PreTrainedModel | None = None,
+        language_model: PreTrainedModel | None = None,
+    ):
+        super().__init__(config, vision_model=vision_model, language_model=language_model)
+        self.generation_config = self.language_model.generation_config
+        if config.video_token_id is not None and config.video_token_id < config.text_config.vocab_size:
+            # The placeholder is an ordinary vocabulary entry here: never generate it.
+            self.generation_config.suppress_tokens = [config.video_token_id]
+
+    def forward(
+        self,
+        input_ids: torch.LongTensor | None = None,
+        attention_mask: torch.Tensor | None = None,
+        position_ids: torch.LongTensor | None = None,
+        cache: Cache | None = None,
+        inputs_embeds: torch.FloatTensor | None = None,
+        labels: torch.LongTensor | None = None,
+        pixel_values_videos: torch.FloatTensor | None = None,
+        frames_per_video: list[int] | torch.Tensor | None = None,
+        video_features: list[VisionFeatures] | None = None,
+        query_input_ids: torch.LongTensor | None = None,
+        query_attention_mask: torch.Tensor | None = None,
+        queries_per_video: list[int] | torch.Tensor | None = None,
+        use_cache: bool | None = None,
+        logits_to_keep: int | torch.Tensor = 0,
+        num_items_in_batch: int | torch.Tensor | None = None,
+        **kwargs,
+    ) -> VideoAssistCausalLMOutput:
+        inputs_embeds = self._inputs_embeds(input_ids, inputs_embeds, pixel_values_videos, frames_per_video,
+                                            video_features, query_input_ids, query_attention_mask, queries_per_video)
+        if labels is not None:
+            # Logits only where a label is predicted: the LM head over a large vocabulary is most of the cost.
+            predicts_label = (labels[:, 1:] != -100).any(0)
+            logits_to_keep = predicts_label.nonzero().squeeze(-1)
+        outputs = self.language_model(
+            inputs_embeds=inputs_embeds,
+            attention_mask=attention_mask,
+            position_ids=position_ids,
+            cache=cache,
+            use_cache=use_cache,
+            logits_to_keep=logits_to_keep,
+            **kwargs,
+        )
+        loss = None
+        if labels is not None:
+            targets = labels[:, 1:][:, logits_to_keep]
+            loss = F.cross_entropy(
+                outputs.logits.float().flatten(0, 1), targets.flatten().to(outputs.logits.device), reduction="sum"
+            )
+            count = num_items_in_batch if num_items_in_batch is not None else (targets != -100).sum()
+            loss = loss / torch.as_tensor(count, device=loss.device).clamp(min=1)
+        return VideoAssistCausalLMOutput(
+            loss=loss,
+            logits=outputs.logits,
+            cache=outputs.cache,
+            hidden_states=outputs.hidden_states,
+            attentions=outputs.attentions,
+        )
+
+    def prepare_inputs_for_generation(
+        self,
+        input_ids: torch.LongTensor,
+        cache: Cache | None = None,
+        attention_mask: torch.Tensor | None = None,
+        inputs_embeds: torch.FloatTensor | None = None,
+        is_first_iteration: bool | None = False,
+        **kwargs,
+    ):
+        model_inputs = super().prepare_inputs_for_generation(
+            input_ids,
+            cache=cache,
+            attention_mask=attention_mask,
+            inputs_embeds=inputs_embeds,
+            is_first_iteration=is_first_iteration,
+            **kwargs,
+        )
+        if not is_first_iteration and model_inputs.get("cache") is not None:
+            for key in VIDEO_INPUTS:  # the visual tokens are in the cache already
+                model_inputs.pop(key, None)
+        return model_inputs
+
+
+__all__ = ["VideoAssistModel", "VideoAssistForCausalLM", "VideoAssistPreTrainedModel", "VideoAssistCausalLMOutput"]

@@ -162,7 +162,7 @@ class VideoAssistProcessor(ProcessorMixin):
         batch = self.pad(ids, labels, padding_side)
         video_frames = [v for v in (videos or []) if v is not None]
         if video_frames:
-            batch["pixel_values"] = self.video_processor(video_frames)["pixel_values_videos"]
+            batch["pixel_values_videos"] = self.video_processor(video_frames)["pixel_values_videos"]
         if any(n is not None for n in num_frames):
             batch["frames_per_video"] = torch.tensor([n for n in num_frames if n is not None])
             if self.config.token_builder_class.needs_queries:

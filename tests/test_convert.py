@@ -52,7 +52,7 @@ def test_converted_valley_gives_the_original_visual_tokens(valley):
     model = VideoAssistForCausalLM.from_pretrained(output)
     torch.manual_seed(1)
     frames = torch.randn(5, 3, 56, 56)
-    ours = model.visual_tokens(model.encode_frames(frames, [5]))
+    ours = model.visual_tokens(model.get_video_features(frames, [5]))
     expected = valley_original_visual_tokens(source, frames)
     assert ours.shape == expected.shape == (16 + 5, 64)
     torch.testing.assert_close(ours, expected, atol=1e-5, rtol=0)

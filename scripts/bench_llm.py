@@ -341,8 +341,8 @@ def main() -> None:
 
     load_before = os.getloadavg()[0]
     from videoassist.errors import VideoAssistError
-    from videoassist.inference.loading import load_model
-    from videoassist.training.lora import has_lora, merge_lora
+    from videoassist.checkpoints.lora import has_lora, merge_lora
+    from videoassist.checkpoints.sources import load_model
 
     print(f"loading {args.model} ...", flush=True)
     try:

@@ -13,7 +13,7 @@ import sys
 from pathlib import Path
 
 from test_train_fixtures import REPO, TINY_RECIPES, clips, tiny_models  # noqa: F401 (fixtures)
-from videoassist.inference.loading import load_model
+from videoassist.checkpoints.sources import load_model
 
 
 def free_port() -> int:

@@ -47,7 +47,7 @@ def test_demo_captions_a_clip_with_its_objects(demo):
 
 def test_the_demo_folder_loads_by_its_path_too(demo):
     # A copy of the shipped folder, or one released by scripts/train_demo.sh, names Gemma without a path.
-    from videoassist.demo.release import DEMO_MODEL
+    from videoassist.checkpoints.demo import DEMO_MODEL
 
     by_path = VideoAssistant.load(str(DEMO_MODEL))
     clip, question = SAMPLES / "synth" / "synth_000001.mp4", "Describe this video."

@@ -9,11 +9,12 @@ import pytest
 import torch
 from safetensors.torch import load_file
 
-from videoassist.demo.release import load_demo, package
+from videoassist.checkpoints.demo import load_demo
+from videoassist.demo.release import package
 from videoassist.errors import ModelError
-from videoassist.inference.loading import load_model
+from videoassist.checkpoints.sources import load_model
 from videoassist.testing import save_tiny_model
-from videoassist.training.checkpoint import save_checkpoint
+from videoassist.checkpoints.folder import save_checkpoint
 from videoassist.training.lora import add_lora
 
 
@@ -84,7 +85,7 @@ def test_package_refuses_a_checkpoint_that_references_its_tower(tmp_path):
 
 def test_the_assistant_folds_a_lora_adapter_in_and_answers_as_the_adapter_does(trained):
     from videoassist import VideoAssistant
-    from videoassist.training.lora import has_lora
+    from videoassist.checkpoints.lora import has_lora
 
     adapted, processor = load_model(str(trained / "checkpoint"))
     assert has_lora(adapted)

@@ -7,7 +7,7 @@ import pytest
 import torch
 
 from videoassist.errors import ModelError
-from videoassist.inference.loading import load_model
+from videoassist.checkpoints.sources import load_model
 from videoassist.models.videoassist import VideoAssistForCausalLM, VideoAssistProcessor
 from videoassist.testing import build_tiny_model, save_tiny_model
 

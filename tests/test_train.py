@@ -13,7 +13,7 @@ from transformers import TrainerCallback
 from data_tools.synth.vocabulary import COLOURS, MOTIONS, SHAPES
 from test_data_fixtures import flawed_folder, synth_folder  # noqa: F401 (fixtures)
 from test_train_fixtures import changed, clips, logged_losses, one_thread, recipe, tiny_models, weights  # noqa: F401
-from videoassist.inference.loading import load_model
+from videoassist.checkpoints.sources import load_model
 from videoassist.training.trainer import train
 
 

@@ -12,9 +12,9 @@ import torch
 
 from data_tools.__main__ import main as data_tools_main
 from videoassist.testing import save_tiny_model
-from videoassist.training.checkpoint import stored_name
+from videoassist.checkpoints.folder import stored_name
 from videoassist.training.config import TrainConfig, load_config
-from videoassist.training.lora import LORA_MARKER
+from videoassist.checkpoints.lora import LORA_MARKER
 
 REPO = Path(__file__).resolve().parent.parent
 TINY_RECIPES = REPO / "configs" / "tiny"

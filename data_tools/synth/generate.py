@@ -19,10 +19,9 @@ from __future__ import annotations
 
 import json
 import multiprocessing
-import os
 from collections.abc import Iterator
 from concurrent.futures import ProcessPoolExecutor
-from contextlib import ExitStack, contextmanager
+from contextlib import ExitStack
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import TextIO
@@ -36,6 +35,7 @@ from data_tools.synth.text import QA, caption, caption_request, conversation, ev
 from data_tools.synth.vocabulary import HELD_OUT_PAIRS, LANGUAGES
 from data_tools.synth.world import Clip, WorldSettings, sample_clip
 from data_tools.synth.writer import EncoderSettings, write_mp4
+from videoassist.checkpoints.atomic import open_atomic
 from videoassist.errors import DataError
 from videoassist.evaluation.vocabulary import VOCABULARY_FILE, write_vocabulary
 
@@ -163,18 +163,6 @@ def _json(value) -> str:
     return json.dumps(value, ensure_ascii=False)
 
 
-@contextmanager
-def _atomic_write(path: Path) -> Iterator[TextIO]:
-    """A text file that appears under `path` only once written completely."""
-    partial = path.with_name(path.name + ".partial")
-    try:
-        with open(partial, "w", encoding="utf-8") as file:
-            yield file
-        os.replace(partial, path)
-    finally:
-        partial.unlink(missing_ok=True)
-
-
 class _JsonList:
     """A JSON list written one record per line as records arrive (what Valley loaders read, still diffable),
     so memory does not grow with the dataset."""
@@ -210,8 +198,8 @@ def generate(config: SynthConfig, progress: bool = True) -> dict:
     jobs = [(config, index, split) for index, split in enumerate(split_plan(config))]
     kinds = ("pretrain", "instruct", "eval")
     with ExitStack() as files:
-        truth = files.enter_context(_atomic_write(config.out / "ground_truth.jsonl"))
-        lists = {(kind, split): _JsonList(files.enter_context(_atomic_write(config.out / f"{kind}_{split}.json")))
+        truth = files.enter_context(open_atomic(config.out / "ground_truth.jsonl"))
+        lists = {(kind, split): _JsonList(files.enter_context(open_atomic(config.out / f"{kind}_{split}.json")))
                  for kind in kinds for split in SPLITS}
         results = tqdm(_results(config, jobs), total=len(jobs), desc="synth", unit="clip", disable=not progress)
         for (_, _, split), result in zip(jobs, results, strict=True):
@@ -234,6 +222,6 @@ def generate(config: SynthConfig, progress: bool = True) -> dict:
         "world_settings": asdict(config.world), "render_style": asdict(config.style),
         "encoder": asdict(config.encoder),
     }
-    with _atomic_write(config.out / "manifest.json") as file:
+    with open_atomic(config.out / "manifest.json") as file:
         file.write(json.dumps(manifest, ensure_ascii=False, indent=2) + "\n")
     return manifest

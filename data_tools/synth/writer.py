@@ -9,13 +9,14 @@ worker counts. With both, the same frames and settings give the same file.
 
 from __future__ import annotations
 
-import os
 from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
 
 import av
 import numpy as np
+
+from videoassist.checkpoints.atomic import atomic_write
 
 
 @dataclass(frozen=True)
@@ -30,10 +31,7 @@ def write_mp4(path: str | Path, frames: Iterable[np.ndarray], fps: int,
 
     The file appears only when complete (written beside it, then renamed), so an interrupted run never leaves
     a truncated clip that looks finished."""
-    path = Path(path)
-    partial = path.with_name(path.name + ".partial")
-    container = av.open(str(partial), mode="w", format="mp4")
-    try:
+    with atomic_write(path) as partial, av.open(str(partial), mode="w", format="mp4") as container:
         stream = None
         for frame in frames:
             if frame.dtype != np.uint8 or frame.ndim != 3 or frame.shape[2] != 3:
@@ -53,9 +51,3 @@ def write_mp4(path: str | Path, frames: Iterable[np.ndarray], fps: int,
         if stream is None:
             raise ValueError("no frames to write")
         container.mux(stream.encode(None))
-    except BaseException:
-        container.close()
-        partial.unlink(missing_ok=True)
-        raise
-    container.close()
-    os.replace(partial, path)

@@ -20,6 +20,7 @@ import sys
 from abc import ABC, abstractmethod
 from pathlib import Path
 
+from ..checkpoints.atomic import open_atomic
 from ..errors import DataError
 from .results import OK, VideoCaptions
 from .subtitles import RENDERERS
@@ -184,7 +185,8 @@ class SubtitleFiles:
 
     def append(self, result: VideoCaptions) -> None:
         if result.status == OK:
-            write_atomically(self.names[result.path], RENDERERS[self.format](result.segments))
+            with open_atomic(self.names[result.path]) as file:
+                file.write(RENDERERS[self.format](result.segments))
         self.progress.append(result)
 
     def close(self) -> None:
@@ -207,16 +209,6 @@ def subtitle_names(folder: Path, videos: list[str], suffix: str) -> dict[str, Pa
         taken.add(name)
         names[video] = folder / f"{name}.{suffix}"
     return names
-
-
-def write_atomically(path: Path, text: str) -> None:
-    path.parent.mkdir(parents=True, exist_ok=True)
-    partial = path.with_name(f".{path.name}.partial")
-    with open(partial, "w", encoding="utf-8", newline="\n") as handle:
-        handle.write(text)
-        handle.flush()
-        os.fsync(handle.fileno())
-    os.replace(partial, path)
 
 
 def open_results(output: str, output_format: str, videos: list[str], mode: str):

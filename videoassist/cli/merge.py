@@ -16,7 +16,7 @@ def run(args) -> int:
 
     from videoassist.cli._quiet import quiet_libraries
     from videoassist.errors import ModelError
-    from videoassist.training.merge import merge_checkpoint
+    from videoassist.checkpoints.merge import merge_checkpoint
 
     if Path(args.output).resolve() == Path(args.checkpoint).resolve():
         raise ModelError(f"{args.output}: the output must be another folder than the checkpoint")

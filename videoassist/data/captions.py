@@ -21,6 +21,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from videoassist.checkpoints.atomic import open_atomic
 from videoassist.errors import DataError
 from videoassist.language import language_of
 
@@ -152,11 +153,8 @@ def import_captions(folder: str | os.PathLike, captions: str | os.PathLike, out:
                         "conversations": turns_from_messages(messages)})
     if not records:
         raise DataError(captions, f"no usable clips ({len(result.skipped)} rows skipped); nothing written")
-    out.parent.mkdir(parents=True, exist_ok=True)
-    temporary = out.with_name(out.name + ".partial")
-    temporary.write_text("[\n" + ",\n".join(json.dumps(r, ensure_ascii=False) for r in records) + "\n]\n",
-                         encoding="utf-8")
-    os.replace(temporary, out)
+    with open_atomic(out) as file:
+        file.write("[\n" + ",\n".join(json.dumps(r, ensure_ascii=False) for r in records) + "\n]\n")
     result.records = len(records)
     return result
 

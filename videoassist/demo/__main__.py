@@ -14,10 +14,10 @@ from __future__ import annotations
 
 import argparse
 import json
-import os
 import sys
 from pathlib import Path
 
+from ..checkpoints.atomic import open_atomic
 from ..errors import VideoAssistError
 from .settings import VisionSettings, load_settings
 
@@ -68,9 +68,8 @@ def step_check(settings: VisionSettings, work: Path, run: Path | None, splits: t
         for name, group in (("held_out", splits), ("compositional", ("compositional",)))
     }
     output = result / "check.json"
-    partial = output.with_name(output.name + ".partial")
-    partial.write_text(json.dumps(report, indent=2, ensure_ascii=False) + "\n")
-    os.replace(partial, output)
+    with open_atomic(output) as file:
+        file.write(json.dumps(report, indent=2, ensure_ascii=False) + "\n")
     for name, part in report.items():
         print(f"== {name}: {part['clips']} clips, {part['frames']} frames")
         print("   frames: " + ", ".join(f"{k} {v}" for k, v in part["frame_metrics"].items()))

@@ -14,7 +14,6 @@ interruption starts again, a finished one is skipped).
 from __future__ import annotations
 
 import json
-import shutil
 import time
 from pathlib import Path
 
@@ -24,7 +23,8 @@ import torch.nn.functional as F
 from tqdm import tqdm
 
 from data_tools.synth.world import Clip
-from ..inference.loading import load_model
+from ..checkpoints.atomic import atomic_write
+from ..checkpoints.sources import load_model
 from .frame_cache import ground_truth, load_split
 from .pretrain import learning_rate
 from .settings import AlignSettings
@@ -136,11 +136,9 @@ def train_readout(base: Path, world: Path, cache: Path, out: Path, settings: Ali
             print(json.dumps(log[-1]))
     builder.eval()
     model.config.token_builder_config.freeze = True
-    partial = Path(out).with_name(Path(out).name + ".partial")
-    shutil.rmtree(partial, ignore_errors=True)
-    model.save_pretrained(partial)
-    processor.save_pretrained(partial)
-    (partial / "readout_log.jsonl").write_text("".join(json.dumps(line) + "\n" for line in log))
-    (partial / "readout_metrics.json").write_text(json.dumps(log[-1], indent=2) + "\n")
-    partial.rename(out)
+    with atomic_write(out) as partial:
+        model.save_pretrained(partial)
+        processor.save_pretrained(partial)
+        (partial / "readout_log.jsonl").write_text("".join(json.dumps(line) + "\n" for line in log))
+        (partial / "readout_metrics.json").write_text(json.dumps(log[-1], indent=2) + "\n")
     return log[-1]

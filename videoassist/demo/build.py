@@ -20,9 +20,10 @@ from pathlib import Path
 import torch
 from safetensors.torch import load_file
 
+from ..checkpoints.atomic import atomic_write
+from ..checkpoints.gemma import gemma_folder
 from ..errors import ModelError, VideoAssistError
 from ..models.videoassist import build_from_base_models
-from .gemma import gemma_folder
 from .settings import load_settings
 from .visual_words import ARCHITECTURE
 
@@ -76,10 +77,9 @@ def main(argv: list[str] | None = None) -> int:
     except VideoAssistError as error:
         print(f"error: {error}", file=sys.stderr)
         return 1
-    partial = args.out.with_name(args.out.name + ".partial")
-    model.save_pretrained(partial)
-    processor.save_pretrained(partial)
-    partial.rename(args.out)
+    with atomic_write(args.out) as partial:
+        model.save_pretrained(partial)
+        processor.save_pretrained(partial)
     print(f"{args.out}: {model.config.num_visual_tokens(processor.sampling.num_frames)} visual tokens per video")
     return 0
 

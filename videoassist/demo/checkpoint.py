@@ -5,21 +5,20 @@ Layout of `<run>/checkpoint/`:
     probes.safetensors     the linear probes
     optimizer.safetensors  AdamW's moments and step counts; optimizer.json its param groups
     state.json             the step reached, elapsed seconds, the settings
-safetensors and JSON only: a checkpoint is never unpickled. A new checkpoint is written to `checkpoint.partial`,
-then swapped in, so an interrupted write leaves the previous checkpoint intact.
+safetensors and JSON only: a checkpoint is never unpickled. A new checkpoint is written beside it, then swapped in
+(checkpoints.atomic), so an interrupted write leaves the previous checkpoint intact.
 """
 
 from __future__ import annotations
 
 import json
-import os
-import shutil
 from pathlib import Path
 
 import torch
 from safetensors.torch import load_file, save_file
 from transformers import PreTrainedModel
 
+from ..checkpoints.atomic import atomic_write, old_copy
 from ..errors import ModelError
 from ..models.videoassist.base_models import load_vision_model
 
@@ -40,27 +39,21 @@ def _optimizer_tensors(optimizer: torch.optim.Optimizer) -> tuple[dict[str, torc
 
 
 def save_checkpoint(run: Path, tower, processor, probes, optimizer, state: dict) -> None:
-    final, partial = run / CHECKPOINT, run / f"{CHECKPOINT}.partial"
-    shutil.rmtree(partial, ignore_errors=True)
-    partial.mkdir(parents=True)
-    save_tower(partial, tower, processor, probes)
-    tensors, groups = _optimizer_tensors(optimizer)
-    save_file(tensors, str(partial / "optimizer.safetensors"))
-    (partial / "optimizer.json").write_text(json.dumps(groups))
-    (partial / "state.json").write_text(json.dumps(state, indent=2))
-    old = run / f"{CHECKPOINT}.old"
-    shutil.rmtree(old, ignore_errors=True)
-    if final.exists():
-        os.replace(final, old)
-    os.replace(partial, final)
-    shutil.rmtree(old, ignore_errors=True)
+    with atomic_write(run / CHECKPOINT) as partial:
+        partial.mkdir()
+        save_tower(partial, tower, processor, probes)
+        tensors, groups = _optimizer_tensors(optimizer)
+        save_file(tensors, str(partial / "optimizer.safetensors"))
+        (partial / "optimizer.json").write_text(json.dumps(groups))
+        (partial / "state.json").write_text(json.dumps(state, indent=2))
 
 
 def find_checkpoint(run: Path) -> Path | None:
-    """The checkpoint to resume from; `checkpoint.old` when a swap was interrupted between its two renames."""
-    for name in (CHECKPOINT, f"{CHECKPOINT}.old"):
-        if (run / name / "state.json").is_file():
-            return run / name
+    """The checkpoint to resume from; the previous one (atomic.old_copy) when a swap was interrupted between its
+    two renames."""
+    for folder in (run / CHECKPOINT, old_copy(run / CHECKPOINT)):
+        if (folder / "state.json").is_file():
+            return folder
     return None
 
 

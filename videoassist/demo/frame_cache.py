@@ -12,7 +12,6 @@ Each file is written beside its name and renamed, so an interrupted run resumes 
 from __future__ import annotations
 
 import json
-import os
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -21,6 +20,7 @@ import numpy as np
 from tqdm import tqdm
 
 from data_tools.synth.world import Clip
+from ..checkpoints.atomic import open_atomic
 from ..errors import DataError
 from ..video import sample_frames
 from .settings import FrameSettings
@@ -48,10 +48,8 @@ def decode_clip(world: Path, record: dict, frames: FrameSettings) -> dict[str, n
 
 
 def _write_npz(path: Path, arrays: dict[str, np.ndarray]) -> None:
-    partial = path.with_name(path.name + ".partial")
-    with open(partial, "wb") as file:
+    with open_atomic(path, "wb") as file:
         np.savez(file, **arrays)
-    os.replace(partial, path)
 
 
 def cache_path(cache: Path, record: dict) -> Path:

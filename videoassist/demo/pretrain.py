@@ -15,8 +15,6 @@ from __future__ import annotations
 
 import json
 import math
-import os
-import shutil
 import time
 from dataclasses import dataclass
 from pathlib import Path
@@ -26,6 +24,7 @@ import torch
 import yaml
 from tqdm import tqdm
 
+from ..checkpoints.atomic import atomic_update
 from ..models.videoassist.vision_tower import VisionTower
 from .augment import augment
 from .checkpoint import find_checkpoint, load_checkpoint, save_checkpoint, save_tower
@@ -183,12 +182,6 @@ def train_vision(world: Path, cache: Path, run: Path, settings: VisionSettings, 
 
 
 def _write_result(run: Path, model, processor, probes, settings: VisionSettings) -> None:
-    partial = run / "result.partial"
-    shutil.rmtree(partial, ignore_errors=True)
-    partial.mkdir()
-    save_tower(partial, model, processor, probes)
-    (partial / "settings.yaml").write_text(yaml.safe_dump(settings.to_dict(), sort_keys=False))
-    os.replace(partial / "probes.safetensors", run / "probes.safetensors")
-    os.replace(partial / "settings.yaml", run / "settings.yaml")
-    os.replace(partial / "tower", run / "tower")  # last: its presence marks the stage as done
-    shutil.rmtree(partial, ignore_errors=True)
+    with atomic_update(run, marker="tower") as partial:  # the tower comes last: its presence marks the stage done
+        save_tower(partial, model, processor, probes)
+        (partial / "settings.yaml").write_text(yaml.safe_dump(settings.to_dict(), sort_keys=False))

@@ -1,12 +1,11 @@
-"""The `demo` model as it ships: a trained checkpoint's own weights in the package, Gemma 3 270M from the cache.
+"""Packaging the `demo` model: a trained checkpoint of the recipe → the folder that ships in the package.
 
 A checkpoint of the recipe references Gemma by the path of this machine's converted folder and carries Gemma's
 33 MB tokenizer. `package` keeps what was trained: the vision tower and the LoRA adapter (nearly all of it) in
 bfloat16, the small token builder and projector in float32 (the read-out's class tracks and word mixtures are
 what the answers hang on); it drops the tokenizer and the reference, adds Gemma's terms (the adapter is a Gemma
 derivative) and, under `recipe/`, the records of how it was made: stage 2's training config and log, and the
-stage-1 read-out's log.
-`load_demo` puts the converted folder of `gemma_folder()` back in as the LLM and its tokenizer.
+stage-1 read-out's log. The folder is loaded by videoassist.checkpoints.demo (`--model demo`).
 
     python -m videoassist.demo.release --checkpoint outputs/demo/instruct --out videoassist/demo/weights/model
 """
@@ -15,7 +14,6 @@ from __future__ import annotations
 
 import argparse
 import json
-import os
 import shutil
 import sys
 from pathlib import Path
@@ -25,72 +23,41 @@ import yaml
 from safetensors.torch import load_file, save_file
 from transformers.trainer import TRAINER_STATE_NAME
 
+from ..checkpoints.atomic import atomic_write
+from ..checkpoints.demo import DEMO_MODEL
+from ..checkpoints.gemma import GEMMA_TERMS, gemma_folder
+from ..checkpoints.lora import ADAPTER_WEIGHTS, adapter_folder
+from ..checkpoints.runs import RUN_CONFIG, last_complete_checkpoint
 from ..errors import ModelError, VideoAssistError
-from ..models.videoassist import VideoAssistConfig, VideoAssistForCausalLM, VideoAssistProcessor, video_tokenizer
-from ..training.checkpoint import last_complete_checkpoint
-from ..training.lora import adapter_folder, attach_saved_adapter
-from ..training.trainer import CONFIG_FILE
-from .gemma import GEMMA_FOLDER_NAME, gemma_folder
 
-DEMO_MODEL = Path(__file__).resolve().parent / "weights" / "model"
 SETTINGS_FILES = ("generation_config.json", "processor_config.json")
-TERMS = "GEMMA_TERMS.html"
 FULL_PRECISION = ("token_builder.", "projector.")  # small, and what the visual tokens are made of
-
-
-def load_demo(folder: Path = DEMO_MODEL, llm: Path | None = None, dtype=None):
-    """→ (model, processor) of the shipped demo on the LLM folder `llm` (default: Gemma, converted from its
-    GGUF first if this machine has not yet)."""
-    if not (folder / "config.json").is_file():
-        raise ModelError(f"demo: the demo model is not in this installation yet ({folder} has no config.json); "
-                         "pass --model DIR (a checkpoint folder)")
-    llm = llm or gemma_folder()
-    config = VideoAssistConfig.from_pretrained(folder)
-    config.llm_name_or_path = str(llm)
-    tokenizer = video_tokenizer(str(llm), config.video_token)
-    if tokenizer.convert_tokens_to_ids(config.video_token) != config.video_token_id:
-        raise ModelError(f"{llm}: its tokenizer does not give {config.video_token} the demo's id")
-    model = VideoAssistForCausalLM.from_pretrained(folder, config=config, dtype=dtype)
-    attach_saved_adapter(model, folder)
-    return model.eval(), VideoAssistProcessor.from_pretrained(folder, config=config, tokenizer=tokenizer)
-
-
-def is_packaged_demo(folder: Path) -> bool:
-    """Whether `folder` is a demo folder as `package` writes it for Gemma: its LLM named by the bare name of
-    `gemma_folder()`, which only `load_demo` resolves (from_pretrained would look for it on the hub)."""
-    config = folder / "config.json"
-    return config.is_file() and json.loads(config.read_text()).get("llm_name_or_path") == GEMMA_FOLDER_NAME
 
 
 def package(checkpoint: Path, out: Path, llm: Path) -> None:
     """Write the shippable demo folder `out` from a trained checkpoint on the LLM folder `llm` (its terms of use
-    go along, where it has them), written beside `out`, then renamed."""
+    go along, where it has them); `out` appears, or is replaced, only once complete."""
     config = json.loads((checkpoint / "config.json").read_text())
     if config.get("vision_name_or_path") or not config.get("llm_name_or_path"):
         raise ModelError(f"{checkpoint}: not a demo checkpoint (the tower must be stored and Gemma referenced)")
-    partial = out.with_name(out.name + ".partial")
-    shutil.rmtree(partial, ignore_errors=True)
-    adapter_folder(partial).mkdir(parents=True)
-    # No path of this machine ships: the LLM is named by its folder's name, replaced by the folder on loading.
-    config["llm_name_or_path"] = llm.name
-    for sub_config in ("text_config", "vision_config"):
-        config[sub_config].pop("_name_or_path", None)
-    (partial / "config.json").write_text(json.dumps(config, indent=2) + "\n")
-    for name in SETTINGS_FILES:
-        if (checkpoint / name).is_file():
-            shutil.copy2(checkpoint / name, partial / name)
-    adapter = json.loads((adapter_folder(checkpoint) / "adapter_config.json").read_text())
-    adapter["base_model_name_or_path"] = llm.name
-    (adapter_folder(partial) / "adapter_config.json").write_text(json.dumps(adapter, indent=2) + "\n")
-    _to_bfloat16(checkpoint / "model.safetensors", partial / "model.safetensors")
-    _to_bfloat16(adapter_folder(checkpoint) / "adapter_model.safetensors",
-                 adapter_folder(partial) / "adapter_model.safetensors")
-    _copy_records(checkpoint, partial / "recipe")
-    if (llm / TERMS).is_file():
-        shutil.copy2(llm / TERMS, partial / TERMS)
-    if out.exists():
-        shutil.rmtree(out)
-    os.replace(partial, out)
+    with atomic_write(out) as partial:
+        adapter_folder(partial).mkdir(parents=True)
+        # No path of this machine ships: the LLM is named by its folder's name, replaced by the folder on loading.
+        config["llm_name_or_path"] = llm.name
+        for sub_config in ("text_config", "vision_config"):
+            config[sub_config].pop("_name_or_path", None)
+        (partial / "config.json").write_text(json.dumps(config, indent=2) + "\n")
+        for name in SETTINGS_FILES:
+            if (checkpoint / name).is_file():
+                shutil.copy2(checkpoint / name, partial / name)
+        adapter = json.loads((adapter_folder(checkpoint) / "adapter_config.json").read_text())
+        adapter["base_model_name_or_path"] = llm.name
+        (adapter_folder(partial) / "adapter_config.json").write_text(json.dumps(adapter, indent=2) + "\n")
+        _to_bfloat16(checkpoint / "model.safetensors", partial / "model.safetensors")
+        _to_bfloat16(adapter_folder(checkpoint) / ADAPTER_WEIGHTS, adapter_folder(partial) / ADAPTER_WEIGHTS)
+        _copy_records(checkpoint, partial / "recipe")
+        if (llm / GEMMA_TERMS).is_file():
+            shutil.copy2(llm / GEMMA_TERMS, partial / GEMMA_TERMS)
 
 
 def _to_bfloat16(source: Path, target: Path) -> None:
@@ -103,7 +70,7 @@ def _copy_records(checkpoint: Path, records: Path) -> None:
     """Stage 2's training config and log (the last Trainer checkpoint's log history) and the stage-1 log of the
     model it started from, where they exist."""
     records.mkdir()
-    config_file = checkpoint / CONFIG_FILE
+    config_file = checkpoint / RUN_CONFIG
     if not config_file.is_file():
         return
     shutil.copy2(config_file, records / "instruct.yaml")

@@ -54,7 +54,7 @@ def teacher_forced_accuracy(model, processor, records: list[dict], video_root: P
 
 
 def main(argv: list[str] | None = None) -> int:
-    from ..inference.loading import load_model
+    from ..checkpoints.sources import load_model
 
     parser = argparse.ArgumentParser(prog="python -m videoassist.demo.teacher_forced",
                                      description=__doc__.split("\n")[0])

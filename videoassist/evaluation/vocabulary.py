@@ -34,6 +34,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from videoassist.checkpoints.atomic import open_atomic
 from videoassist.errors import DataError
 
 VOCABULARY_FILE = "answer_vocabulary.json"
@@ -150,10 +151,8 @@ def read_vocabulary(path: str | os.PathLike) -> AnswerVocabulary:
 
 def write_vocabulary(vocabulary: AnswerVocabulary, path: str | os.PathLike) -> None:
     """Write `vocabulary` as JSON; the file appears only when complete."""
-    path = Path(path)
-    partial = path.with_name(path.name + ".partial")
-    partial.write_text(_json_lines(vocabulary.to_json()) + "\n", encoding="utf-8")
-    os.replace(partial, path)
+    with open_atomic(path) as file:
+        file.write(_json_lines(vocabulary.to_json()) + "\n")
 
 
 def _json_lines(value: Any, depth: int = 0, open_levels: int = 3) -> str:

@@ -15,10 +15,10 @@ from pathlib import Path
 import torch
 from transformers import StoppingCriteria, StoppingCriteriaList, TextIteratorStreamer
 
-from ..training.lora import has_lora, merge_lora
+from ..checkpoints.lora import has_lora, merge_lora
+from ..checkpoints.sources import load_model
 from ..video import sample_frames
 from .feature_cache import CachedVideo, FeatureCache, file_digest
-from .loading import load_model
 from .quantize import quantize_lm_head
 
 

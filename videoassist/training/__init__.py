@@ -3,13 +3,12 @@
 One module, one job:
     config      the YAML training config → TrainConfig (model, data, stage, lora, training, deepspeed)
     stages      what trains in each stage; trainable parameter counts
-    lora        LoRA adapters on the LLM through PEFT: add, save, attach, merge
-    checkpoint  checkpoints in VideoAssist's format, written atomically; resuming
+    lora        fresh LoRA adapters on the LLM through PEFT (or a saved one made trainable again)
     callbacks   the Trainer callback that reports skipped samples
     trainer     train(config): model + data + TrainingArguments → Trainer → checkpoint
-    merge       a standalone checkpoint with the adapters folded in
     finetune    one command from a folder of clips to a LoRA checkpoint
+Checkpoints (writing, resuming, LoRA adapters in them, merging, loading by name) are videoassist.checkpoints,
+which inference uses without this package.
 
-Import from the modules (`from videoassist.training.trainer import train`): loading a LoRA checkpoint for
-inference needs only `lora`, without the Trainer.
+Import from the modules (`from videoassist.training.trainer import train`).
 """

@@ -13,8 +13,9 @@ from __future__ import annotations
 import logging
 from collections import defaultdict
 
+from ..checkpoints.lora import LORA_MARKER, has_lora, merge_lora
 from .config import LoraSettings
-from .lora import LORA_MARKER, add_lora, enable_adapter_training, has_lora, merge_lora
+from .lora import add_lora, enable_adapter_training
 
 logger = logging.getLogger(__name__)
 

@@ -22,11 +22,13 @@ from accelerate import PartialState
 from transformers import Trainer, TrainingArguments, set_seed
 from transformers.trainer import TRAINER_STATE_NAME
 
+from ..checkpoints.atomic import open_atomic
+from ..checkpoints.folder import load_checkpoint_weights, save_checkpoint
+from ..checkpoints.runs import RUN_CONFIG, last_complete_checkpoint
+from ..checkpoints.sources import load_model
 from ..data import FailureLog, VideoAssistCollator, build_dataset
-from ..inference.loading import load_model
 from ..models.videoassist import build_from_base_models
 from .callbacks import FailureReportCallback
-from .checkpoint import last_complete_checkpoint, load_checkpoint_weights, save_checkpoint
 from ..errors import ConfigError
 from .config import ModelSettings, TrainConfig, config_to_dict
 from .stages import parameter_table, prepare_for_stage
@@ -35,7 +37,6 @@ from .worker_errors import worker_error
 logger = logging.getLogger(__name__)
 
 FAILURES_FILE = "failures.jsonl"
-CONFIG_FILE = "train_config.yaml"
 
 
 class VideoAssistTrainer(Trainer):
@@ -173,7 +174,8 @@ def train(config: TrainConfig, resume: str | Path | None = "auto", callbacks=())
         raise ConfigError(config.data[0].path, "is streamed (webdataset shards): set training.max_steps")
     if args.should_save:
         output_dir.mkdir(parents=True, exist_ok=True)
-        (output_dir / CONFIG_FILE).write_text(yaml.safe_dump(config_to_dict(config), sort_keys=False))
+        with open_atomic(output_dir / RUN_CONFIG) as file:
+            file.write(yaml.safe_dump(config_to_dict(config), sort_keys=False))
     if args.should_log:
         logger.info("stage %s, trainable parameters:\n%s", config.stage, parameter_table(model))
         if checkpoint is not None:

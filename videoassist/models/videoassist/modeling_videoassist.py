@@ -18,23 +18,20 @@ released (no resized embeddings), which keeps checkpoints small.
 
 from __future__ import annotations
 
-import json
-import os
 from dataclasses import dataclass
 
 import torch
 import torch.nn.functional as F
-from safetensors.torch import load_file
 from torch import nn
 from transformers import AutoModel, AutoModelForCausalLM, GenerationMixin, PreTrainedModel
 from transformers.cache_utils import Cache
 from transformers.modeling_outputs import BaseModelOutputWithPast, ModelOutput
-from transformers.utils import SAFE_WEIGHTS_NAME
 
 from ...errors import ModelError
 from .base_models import load_language_model, load_vision_model
 from .configuration_videoassist import VideoAssistConfig
 from .projector import build_projector
+from .stored_weights import read_stored_weights
 from .token_builders.query_encoder import build_query_encoder
 from .vision_tower import VisionFeatures, VisionTower
 
@@ -257,17 +254,7 @@ class VideoAssistModel(VideoAssistPreTrainedModel):
         if config.llm_name_or_path:
             llm = load_language_model(config.llm_name_or_path, config.text_config, dtype=dtype)
         model = cls(config, vision_model=vision, language_model=llm)
-        weights_file = os.path.join(str(folder), SAFE_WEIGHTS_NAME)
-        if not os.path.isfile(weights_file):
-            index_file = weights_file + ".index.json"
-            if not os.path.isfile(index_file):
-                raise ModelError(f"{folder}: no {SAFE_WEIGHTS_NAME} (safetensors weights) in the checkpoint")
-            with open(index_file) as handle:
-                shards = sorted(set(json.load(handle)["weight_map"].values()))
-            state = {k: v for shard in shards for k, v in load_file(os.path.join(str(folder), shard)).items()}
-        else:
-            state = load_file(weights_file)
-        missing, unexpected = model.load_state_dict(state, strict=False)
+        missing, unexpected = model.load_state_dict(read_stored_weights(folder), strict=False)
         expected = set(model._trained_state_dict())
         if unexpected or expected & set(missing):
             raise ModelError(

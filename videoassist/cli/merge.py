@@ -14,9 +14,9 @@ def register(subparsers):
 def run(args) -> int:
     from pathlib import Path
 
+    from videoassist.checkpoints.merge import merge_checkpoint
     from videoassist.cli._quiet import quiet_libraries
     from videoassist.errors import ModelError
-    from videoassist.checkpoints.merge import merge_checkpoint
 
     if Path(args.output).resolve() == Path(args.checkpoint).resolve():
         raise ModelError(f"{args.output}: the output must be another folder than the checkpoint")

@@ -9,6 +9,7 @@ import importlib
 import sys
 from collections.abc import Iterable
 
+from videoassist.cli._quiet import quiet_libraries
 from videoassist.errors import VideoAssistError
 
 
@@ -47,7 +48,10 @@ def command_parser(prog: str, description: str, modules: Iterable[str]) -> argpa
 
 
 def run_command(args: argparse.Namespace, prog: str) -> int:
-    """Run the chosen sub-command: a VideoAssistError is one line on stderr and exit 1 (--debug: traceback)."""
+    """Run the chosen sub-command: a VideoAssistError is one line on stderr and exit 1. --debug: libraries'
+    notices and warnings are shown, and the traceback of an error."""
+    if not args.debug:
+        quiet_libraries()
     try:
         return args.func(args) or 0
     except VideoAssistError as error:

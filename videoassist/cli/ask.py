@@ -24,12 +24,11 @@ def register(subparsers):
 
 
 def run(args) -> int:
-    from videoassist.cli._quiet import quiet_libraries
-    from videoassist.inference import VideoAssistant
     from videoassist.video import probe
 
-    probe(args.video)  # a bad file fails here, before the model is loaded
-    quiet_libraries()
+    probe(args.video)  # a bad file fails here, before torch is imported and the model loaded
+    from videoassist.inference import VideoAssistant
+
     assistant = VideoAssistant.load(args.model, int8_lm_head=args.int8_lm_head)
     options = dict(
         num_frames=args.frames,

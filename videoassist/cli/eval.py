@@ -42,7 +42,6 @@ def register(subparsers):
 
 
 def run(args) -> int:
-    from videoassist.cli._quiet import quiet_libraries
     from videoassist.data import read_records
     from videoassist.errors import DataError
     from videoassist.evaluation import eval_items, evaluate, find_vocabulary, load_scorer
@@ -54,7 +53,6 @@ def run(args) -> int:
         raise DataError(args.data, "holds no question followed by a reference reply")
     scorer = load_scorer(find_vocabulary(args.data, args.vocabulary))  # before the model loads: fail fast
     print(f"scoring by {scorer.description}")
-    quiet_libraries()
     assistant = VideoAssistant.load(args.model, int8_lm_head=args.int8_lm_head)
     output = Path(args.output)
     output.parent.mkdir(parents=True, exist_ok=True)

@@ -15,12 +15,10 @@ def run(args) -> int:
     from pathlib import Path
 
     from videoassist.checkpoints.merge import merge_checkpoint
-    from videoassist.cli._quiet import quiet_libraries
     from videoassist.errors import ModelError
 
     if Path(args.output).resolve() == Path(args.checkpoint).resolve():
         raise ModelError(f"{args.output}: the output must be another folder than the checkpoint")
-    quiet_libraries()
     merge_checkpoint(args.checkpoint, args.output)
     print(f"standalone checkpoint: {args.output}")
     return 0

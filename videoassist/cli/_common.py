@@ -40,7 +40,8 @@ def command_parser(prog: str, description: str, modules: Iterable[str]) -> argpa
     the module's `register(subparsers)` (which sets `func`, called with the parsed arguments, returning the exit
     status). Modules import heavy libraries inside `func`, so `--help` stays fast."""
     parser = argparse.ArgumentParser(prog=prog, description=description)
-    parser.add_argument("--debug", action="store_true", help="show the full traceback on errors")
+    parser.add_argument("--debug", action="store_true",
+                        help="show the full traceback on errors, and every library warning and notice")
     subparsers = parser.add_subparsers(dest="command", required=True)
     for name in modules:
         importlib.import_module(name).register(subparsers)

@@ -87,6 +87,7 @@ def training_arguments(config: TrainConfig, **settings) -> TrainingArguments:
         remove_unused_columns=False,  # the collator needs "messages" and "frames"
         report_to=t.report_to,
         deepspeed=config.deepspeed,
+        disable_tqdm=False,  # the progress bar, also when the commands quiet transformers' notices (cli/_quiet.py)
         **settings,
     )
 

@@ -115,6 +115,8 @@ def test_json_lines_and_absolute_paths(synth_folder, tmp_path):
     ('[{"id": "a", "video": "a.mp4", "image": "a.jpg", "conversations": [{"from": "human", "value": "x"}]}]',
      'has both "video" and "image"'),
     ('[3]', "record 0 is not a JSON object"),
+    ("", "holds no records"),  # before: no records, no error (validate passed it, shard and eval wrote outputs)
+    (" [ ]\n", "holds no records"),
 ])
 def test_malformed_files_and_records_raise_one_line_data_errors(tmp_path, content, problem):
     path = tmp_path / "bad.json"

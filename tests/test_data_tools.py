@@ -151,7 +151,9 @@ def test_import_clips_with_no_usable_clip_writes_nothing(clips, tmp_path, capsys
     captions = tmp_path / "captions.csv"
     captions.write_text("video,caption\nnope.mp4,A clip.\n")
     assert main(["import-clips", str(clips), "--captions", str(captions), "--out", str(tmp_path / "o.json")]) == 1
-    assert "no usable clips (1 rows skipped); nothing written" in capsys.readouterr().err
+    nope = clips / "nope.mp4"
+    assert error_line(capsys) == (f"data_tools import-clips: error: {captions}: no usable clips, nothing written "
+                                  f"(1 row skipped: {nope}: no such file ({captions} line 2))")
     assert not (tmp_path / "o.json").exists()
 
 

@@ -56,8 +56,6 @@ def build_dataset(specs: list[DataSpec], sampling: SamplingConfig | None = None,
             if spec.video_root is not None and not Path(spec.video_root).is_dir():
                 raise DataError(spec.video_root, f"is not a folder (the video root of {spec.path})")
             samples = read_records(spec.path, spec.video_root)
-            if not samples:
-                raise DataError(spec.path, "holds no records")
             datasets.append(VideoConversationDataset(samples, sampling, failure_log, limits))
         else:
             datasets.append(ShardDataset(spec.path, sampling, failure_log, limits, shuffle=shuffle_buffer, seed=seed))

@@ -126,13 +126,22 @@ def unique_id(wanted: str | None, name: str, taken: set[str]) -> str:
     return candidate
 
 
+def no_clips_reason(skipped: list[str]) -> str:
+    if not skipped:
+        return "no rows"
+    if len(skipped) == 1:
+        return f"1 row skipped: {skipped[0]}"
+    return f"{len(skipped)} rows skipped, the first: {skipped[0]}"
+
+
 def import_captions(folder: str | os.PathLike, captions: str | os.PathLike, out: str | os.PathLike,
                     prompt_lang: str = "auto", on_skip: Callable[[str], None] | None = None) -> CaptionImport:
     """Write the Valley JSON `out` (atomically) for the clips in `folder` that `captions` lists.
 
-    A row that cannot be used (its clip missing, no caption, bad JSON) is skipped: `on_skip(line)` is called with
-    "WHAT: PROBLEM" naming the clip or the captions file and row, and it is listed in the result. DataError when
-    the captions file is unusable or no row is (then nothing is written)."""
+    A row that cannot be used (its clip missing, no caption, bad JSON) is skipped: it is listed in the result, and
+    `on_skip(line)` is called with "WHAT: PROBLEM" naming the clip or the captions file and row. DataError when the
+    captions file is unusable or no row is: then nothing is written, and the one error line gives the first reason
+    (on_skip is not called)."""
     folder, captions, out = Path(folder), Path(captions), Path(out)
     if not folder.is_dir():
         raise DataError(folder, "is not a folder")
@@ -145,14 +154,14 @@ def import_captions(folder: str | os.PathLike, captions: str | os.PathLike, out:
             missing = isinstance(error, FileNotFoundError)
             skip = f"{error.args[0]}: no such file ({captions} {where})" if missing else f"{captions} {where}: {error}"
             result.skipped.append(skip)
-            if on_skip is not None:
-                on_skip(skip)
             continue
         video, name = stored_path(clip, folder, out.parent)
         records.append({"id": unique_id(row.get("id"), name, taken), "video": video,
                         "conversations": turns_from_messages(messages)})
     if not records:
-        raise DataError(captions, f"no usable clips ({len(result.skipped)} rows skipped); nothing written")
+        raise DataError(captions, f"no usable clips, nothing written ({no_clips_reason(result.skipped)})")
+    for skip in result.skipped if on_skip is not None else []:
+        on_skip(skip)
     with open_atomic(out) as file:
         file.write("[\n" + ",\n".join(json.dumps(r, ensure_ascii=False) for r in records) + "\n]\n")
     result.records = len(records)

@@ -51,7 +51,8 @@ class Sample:
 
 
 def load_records(json_path: str | os.PathLike) -> list[dict]:
-    """The raw records of a JSON list or JSON Lines file; DataError naming the file (and line) when unreadable."""
+    """The raw records of a JSON list or JSON Lines file; DataError naming the file (and line) when unreadable or
+    empty."""
     path = Path(json_path)
     try:
         text = path.read_text(encoding="utf-8")
@@ -77,6 +78,8 @@ def load_records(json_path: str | os.PathLike) -> list[dict]:
         records = [records]  # JSON Lines with a single record
     if not isinstance(records, list):
         raise DataError(path, "must hold a JSON list of records (or one JSON record per line)")
+    if not records:  # an empty file, or [ ]: nothing to train on, validate, shard or evaluate
+        raise DataError(path, "holds no records")
     return records
 
 

@@ -34,7 +34,7 @@ from videoassist.cli._quiet import LIBRARY_SETTINGS, quiet_libraries
 
 REPO = Path(__file__).resolve().parent.parent
 SAMPLE_CLIP = REPO / "samples" / "synth" / "synth_000000.mp4"
-SAMPLE_EVAL = REPO / "samples" / "eval_test.json"
+SAMPLE_EVAL = REPO / "samples" / "eval_train.json"
 TINY_PRETRAIN = REPO / "configs" / "tiny" / "pretrain.yaml"
 TIMEOUT_S = 300
 APP_TIMEOUT_S = 60  # `videoassist app` that starts its server on a bad model: stopped, and the case fails
@@ -44,8 +44,13 @@ PROGRESS_BAR = re.compile(r"\d+%\|.*\|\s*\d+/\d+|^\s*\d+/\d+ \[|\d+it \[")
 # The kinds of bad input, in the table's column order.
 MISSING, EMPTY, TRUNCATED, WRONG_CONTENT, WRONG_KIND = "missing", "empty", "truncated", "wrong content", "wrong kind"
 KINDS = (MISSING, EMPTY, TRUNCATED, WRONG_CONTENT, WRONG_KIND)
-TINY_MODEL = "tiny"
-MODEL_FOLDERS = {TINY_MODEL, "model_truncated", "model_garbled"}  # Inputs.build_models makes them
+TINY_MODEL, ORIGINAL = "tiny", "original"
+# The folders Inputs.build_models and Inputs.build_originals make (torch, seconds): only when a case names one.
+MODEL_FOLDERS = {TINY_MODEL, "model_truncated", "model_garbled"}
+ORIGINAL_FOLDERS = {ORIGINAL, "original_truncated", "original_garbled"}
+# The table's order: the user's commands as the README lists them, then the data tools.
+COMMANDS = ["ask", "caption", "app", "frames", "train", "finetune", "merge", "eval", "convert", "data_tools synth",
+            "data_tools validate", "data_tools import-clips", "data_tools shard"]
 
 
 @dataclass
@@ -91,6 +96,10 @@ def has_ok_caption(path: Path) -> bool:
     return any(json.loads(line).get("status") == "ok" for line in path.read_text().splitlines() if line.strip())
 
 
+def slug(kind: str) -> str:
+    return kind.replace(" ", "_")
+
+
 class Inputs:
     """The bad (and the few good) files of the sweep, built in `root`; every name is relative to `root`."""
 
@@ -111,16 +120,6 @@ class Inputs:
         data = source.read_bytes()
         return self.write(name, data[: len(data) // 2])
 
-    def build_models(self) -> None:
-        """The tiny model, a copy with its weights cut in half, one whose config.json is not JSON (needs torch)."""
-        from videoassist.testing import save_tiny_model
-
-        save_tiny_model(self.root / TINY_MODEL)
-        shutil.copytree(self.root / TINY_MODEL, self.root / "model_truncated", ignore=shutil.ignore_patterns("base_*"))
-        self.truncated("model_truncated/model.safetensors", self.root / TINY_MODEL / "model.safetensors")
-        shutil.copytree(self.root / TINY_MODEL, self.root / "model_garbled", ignore=shutil.ignore_patterns("base_*"))
-        self.write("model_garbled/config.json", "this is not a model config\n")
-
     def build_files(self) -> None:
         """The good files the cases need beside their bad input."""
         shutil.copy(SAMPLE_CLIP, self.root / "clip.mp4")
@@ -130,19 +129,40 @@ class Inputs:
         shutil.copy(SAMPLE_CLIP, self.root / "clips" / "a.mp4")
         self.write("captions_full.jsonl", json.dumps({"video": "a.mp4", "caption": "A red circle moves left."}) + "\n")
         shutil.copy(self.root / "captions_full.jsonl", self.root / "clips" / "captions.jsonl")
-        # A training config that reads good data, for the bad-config and bad-data cases.
         eval_records = json.loads(SAMPLE_EVAL.read_text())
         for record in eval_records:
-            record["video"] = str(REPO / "samples" / record["video"])
+            record["video"] = str(SAMPLE_EVAL.parent / record["video"])
         self.write("eval_full.json", json.dumps(eval_records, ensure_ascii=False, indent=1))
-        pretrain = [{"id": "a", "video": "clips/a.mp4",
+        pretrain = [{"id": f"a{k}", "video": "clips/a.mp4",
                      "conversations": [{"from": "human", "value": "<video>\nDescribe this video."},
-                                       {"from": "gpt", "value": "A red circle moves to the left."}]}] * 4
+                                       {"from": "gpt", "value": "A red circle moves to the left."}]} for k in range(4)]
         self.write("pretrain_full.json", json.dumps(pretrain, indent=1))
 
+    def build_models(self) -> None:
+        """The tiny model, and copies of it with the weights cut in half and with a config.json that is not JSON."""
+        from videoassist.testing import save_tiny_model
 
+        save_tiny_model(self.root / TINY_MODEL)
+        for copy in ("model_truncated", "model_garbled"):
+            shutil.copytree(self.root / TINY_MODEL, self.root / copy, ignore=shutil.ignore_patterns("base_*"))
+        self.truncated("model_truncated/model.safetensors", self.root / TINY_MODEL / "model.safetensors")
+        self.write("model_garbled/config.json", "this is not a model config\n")
+
+    def build_originals(self) -> None:
+        """A tiny original Valley checkpoint (convert's input), copies with a weights shard cut in half and with a
+        config.json that is not JSON."""
+        from videoassist.testing import save_tiny_original_checkpoint
+
+        original = save_tiny_original_checkpoint(self.root / ORIGINAL, "valley")
+        shutil.copytree(original, self.root / "original_truncated")
+        shard = sorted(original.glob("pytorch_model-*.bin"))[0]
+        self.truncated(f"original_truncated/{shard.name}", shard)
+        shutil.copytree(original, self.root / "original_garbled")
+        self.write("original_garbled/config.json", "this is not a model config\n")
+
+
+# (kind, the bad input's name, the bad input in words) for each kind of input; the makers write the files.
 def video_inputs(inputs: Inputs) -> list[tuple[str, str, str]]:
-    """(kind, path, in words) for a VIDEO argument."""
     return [
         (MISSING, "missing.mp4", "a path that does not exist"),
         (EMPTY, inputs.write("empty.mp4", b""), "an empty file"),
@@ -152,128 +172,119 @@ def video_inputs(inputs: Inputs) -> list[tuple[str, str, str]]:
     ]
 
 
-def model_inputs(inputs: Inputs) -> list[tuple[str, str, str]]:
-    """(kind, path, in words) for a model folder (--model, --base, merge's CHECKPOINT)."""
+def model_inputs(inputs: Inputs, stem: str = "model") -> list[tuple[str, str, str]]:
+    """A model folder (--model, --base, merge's CHECKPOINT, convert's SOURCE: stem "original")."""
     return [
-        (MISSING, "no_model", "a folder that does not exist"),
-        (EMPTY, inputs.folder("empty_model"), "an empty folder"),
-        (TRUNCATED, "model_truncated", "a checkpoint with its weights cut in half"),
-        (WRONG_CONTENT, "model_garbled", "a checkpoint whose config.json is text"),
-        (WRONG_KIND, inputs.write("model.txt", "a file, not a folder\n"), "a file where a folder is expected"),
+        (MISSING, f"no_{stem}", "a folder that does not exist"),
+        (EMPTY, inputs.folder(f"empty_{stem}"), "an empty folder"),
+        (TRUNCATED, f"{stem}_truncated", "a checkpoint with weights cut in half"),
+        (WRONG_CONTENT, f"{stem}_garbled", "a checkpoint whose config.json is text"),
+        (WRONG_KIND, inputs.write(f"{stem}.txt", "a file, not a folder\n"), "a file where a folder is expected"),
     ]
 
 
-def json_inputs(inputs: Inputs, stem: str, full: str) -> list[tuple[str, str, str]]:
-    """(kind, path, in words) for a JSON data file; `full` is a good one to cut in half."""
+def json_inputs(inputs: Inputs, stem: str, full: str, suffix: str = ".json") -> list[tuple[str, str, str]]:
+    """A data file; `full` is a good one to cut in half."""
     return [
-        (MISSING, f"{stem}_missing.json", "a path that does not exist"),
-        (EMPTY, inputs.write(f"{stem}_empty.json", b""), "an empty file"),
-        (TRUNCATED, inputs.truncated(f"{stem}_truncated.json", inputs.root / full), "the first half of the file"),
-        (WRONG_CONTENT, inputs.write(f"{stem}_video.json", SAMPLE_CLIP.read_bytes()), "an MP4 renamed .json"),
-        (WRONG_KIND, inputs.folder(f"{stem}_folder.json"), "a folder named .json"),
+        (MISSING, f"{stem}_missing{suffix}", "a path that does not exist"),
+        (EMPTY, inputs.write(f"{stem}_empty{suffix}", b""), "an empty file"),
+        (TRUNCATED, inputs.truncated(f"{stem}_truncated{suffix}", inputs.root / full), "the first half of the file"),
+        (WRONG_CONTENT, inputs.write(f"{stem}_video{suffix}", SAMPLE_CLIP.read_bytes()), f"an MP4 renamed {suffix}"),
+        (WRONG_KIND, inputs.folder(f"{stem}_folder{suffix}"), f"a folder named {suffix}"),
     ]
 
 
-def cases(inputs: Inputs) -> list[Case]:
-    """Every command × the bad inputs it can be given."""
-    found = []
-
-    def add(command, role, kind, bad, what, argv, *outputs, timeout_s=TIMEOUT_S):
-        found.append(Case(command, role, kind, bad, what, argv, list(outputs), timeout_s))
-
-    videoassist = [sys.executable, "-m", "videoassist"]
-    data_tools = [sys.executable, "-m", "data_tools"]
-    tiny = ["--model", TINY_MODEL]
-    for kind, bad, what in video_inputs(inputs):
-        add("ask", "VIDEO", kind, bad, what, [*videoassist, "ask", bad, "What happens?", *tiny])
-        out = f"captions_{kind.replace(' ', '_')}.jsonl"
-        add("caption", "INPUT", kind, bad, what,
-            [*videoassist, "caption", bad, "--output", out, "--no-progress", *tiny], Output(out, has_ok_caption))
-        frames_out = f"frames_{kind.replace(' ', '_')}"
-        add("frames", "VIDEO", kind, bad, what, [*videoassist, "frames", bad, "--out", frames_out],
-            Output(f"{frames_out}/frames.json"))
-    for kind, bad, what in model_inputs(inputs):
-        add("ask", "--model", kind, bad, what, [*videoassist, "ask", "clip.mp4", "What happens?", "--model", bad])
-        out = f"captions_model_{kind.replace(' ', '_')}.jsonl"
-        add("caption", "--model", kind, bad, what,
-            [*videoassist, "caption", "clip.mp4", "--output", out, "--no-progress", "--model", bad],
-            Output(out, has_ok_caption))
-        add("app", "--model", kind, bad, what, [*videoassist, "app", "--model", bad, "--port", str(free_port())],
-            timeout_s=APP_TIMEOUT_S)
-        merged = f"merged_{kind.replace(' ', '_')}"
-        add("merge", "CHECKPOINT", kind, bad, what, [*videoassist, "merge", bad, "--output", merged],
-            Output(f"{merged}/config.json"))
-        report = f"report_model_{kind.replace(' ', '_')}.json"
-        add("eval", "--model", kind, bad, what,
-            [*videoassist, "eval", "--model", bad, "--data", "eval_full.json", "--limit", "1", "--output", report],
-            Output(report))
-        tuned = f"tuned_base_{kind.replace(' ', '_')}"
-        add("finetune", "--base", kind, bad, what,
-            [*videoassist, "finetune", "--data", "clips", "--output", tuned, "--base", bad, "--max-steps", "1"],
-            Output(f"{tuned}/config.json"))
-    for kind, bad, what in json_inputs(inputs, "eval", "eval_full.json"):
-        report = f"report_{kind.replace(' ', '_')}.json"
-        add("eval", "--data", kind, bad, what,
-            [*videoassist, "eval", *tiny, "--data", bad, "--output", report], Output(report))
-        add("data_tools validate", "JSON", kind, bad, what, [*data_tools, "validate", bad, "--quiet"])
-        shards = f"shards_{kind.replace(' ', '_')}"
-        add("data_tools shard", "JSON", kind, bad, what, [*data_tools, "shard", bad, "--out", shards, "--quiet"],
-            Output(f"{shards}/index.json"))
-    for kind, bad, what in json_inputs(inputs, "pretrain", "pretrain_full.json"):
-        run_dir = f"run_data_{kind.replace(' ', '_')}"
-        add("train", "data.0.path", kind, bad, what,
-            [*videoassist, "train", str(TINY_PRETRAIN), "--set", f"model.base={TINY_MODEL}", "--set", f"data.0.path={bad}",
-             "--set", f"output_dir={run_dir}", "--set", "training.max_steps=1"],
-            Output(f"{run_dir}/config.json"))
-    inputs.write("pretrain_full.yaml", TINY_PRETRAIN.read_text())
-    configs = [
+def config_inputs(inputs: Inputs) -> list[tuple[str, str, str]]:
+    return [
         (MISSING, "missing.yaml", "a path that does not exist"),
         (EMPTY, inputs.write("empty.yaml", b""), "an empty file"),
         (TRUNCATED, inputs.truncated("truncated.yaml", TINY_PRETRAIN), "the first half of a config"),
         (WRONG_CONTENT, inputs.write("broken.yaml", "stage: pretrain\nmodel: {base: [tiny\n"), "broken YAML"),
         (WRONG_KIND, inputs.folder("folder.yaml"), "a folder named .yaml"),
     ]
-    for kind, bad, what in configs:
-        run_dir = f"run_config_{kind.replace(' ', '_')}"
+
+
+def cases(inputs: Inputs) -> list[Case]:
+    """Every command × the bad inputs it can be given, in COMMANDS order."""
+    found = []
+
+    def add(command, role, kind, bad, what, argv, *outputs, timeout_s=TIMEOUT_S):
+        found.append(Case(command, role, kind, bad, what, argv, list(outputs), timeout_s))
+
+    videoassist, data_tools = [sys.executable, "-m", "videoassist"], [sys.executable, "-m", "data_tools"]
+    tiny = ["--model", TINY_MODEL]
+    train = [*videoassist, "train", str(TINY_PRETRAIN), "--set", "training.max_steps=1"]
+    for kind, bad, what in video_inputs(inputs):
+        add("ask", "VIDEO", kind, bad, what, [*videoassist, "ask", bad, "What happens?", *tiny])
+        out = f"captions_{slug(kind)}.jsonl"
+        add("caption", "INPUT", kind, bad, what,
+            [*videoassist, "caption", bad, "--output", out, "--no-progress", *tiny], Output(out, has_ok_caption))
+        add("frames", "VIDEO", kind, bad, what, [*videoassist, "frames", bad, "--out", f"frames_{slug(kind)}"],
+            Output(f"frames_{slug(kind)}/frames.json"))
+    for kind, bad, what in model_inputs(inputs):
+        add("ask", "--model", kind, bad, what, [*videoassist, "ask", "clip.mp4", "What happens?", "--model", bad])
+        out = f"captions_model_{slug(kind)}.jsonl"
+        add("caption", "--model", kind, bad, what,
+            [*videoassist, "caption", "clip.mp4", "--output", out, "--no-progress", "--model", bad],
+            Output(out, has_ok_caption))
+        add("app", "--model", kind, bad, what, [*videoassist, "app", "--model", bad, "--port", str(free_port())],
+            timeout_s=APP_TIMEOUT_S)
+        add("train", "model.base", kind, bad, what,
+            [*train, "--set", f"model.base={bad}", "--set", "data.0.path=pretrain_full.json",
+             "--set", f"output_dir=run_base_{slug(kind)}"], Output(f"run_base_{slug(kind)}/config.json"))
+        add("finetune", "--base", kind, bad, what,
+            [*videoassist, "finetune", "--data", "clips", "--output", f"tuned_base_{slug(kind)}", "--base", bad,
+             "--max-steps", "1"], Output(f"tuned_base_{slug(kind)}/config.json"))
+        add("merge", "CHECKPOINT", kind, bad, what, [*videoassist, "merge", bad, "--output", f"merged_{slug(kind)}"],
+            Output(f"merged_{slug(kind)}/config.json"))
+        add("eval", "--model", kind, bad, what,
+            [*videoassist, "eval", "--model", bad, "--data", "eval_full.json", "--limit", "1",
+             "--output", f"report_model_{slug(kind)}.json"], Output(f"report_model_{slug(kind)}.json"))
+    for kind, bad, what in model_inputs(inputs, ORIGINAL):
+        add("convert", "SOURCE", kind, bad, what,
+            [*videoassist, "convert", "valley", bad, "--output", f"converted_{slug(kind)}"],
+            Output(f"converted_{slug(kind)}/config.json"))
+    for kind, bad, what in config_inputs(inputs):
         add("train", "CONFIG", kind, bad, what,
-            [*videoassist, "train", bad, "--set", f"output_dir={run_dir}"], Output(f"{run_dir}/config.json"))
-    captions = [
-        (MISSING, "missing_captions.jsonl", "a path that does not exist"),
-        (EMPTY, inputs.write("empty_captions.jsonl", b""), "an empty file"),
-        (TRUNCATED, inputs.truncated("truncated_captions.jsonl", inputs.root / "captions_full.jsonl"),
-         "the first half of the file"),
-        (WRONG_CONTENT, inputs.write("video_captions.jsonl", SAMPLE_CLIP.read_bytes()), "an MP4 renamed .jsonl"),
-        (WRONG_KIND, inputs.folder("folder_captions.jsonl"), "a folder named .jsonl"),
-    ]
-    for kind, bad, what in captions:
-        imported = f"imported_{kind.replace(' ', '_')}.json"
+            [*videoassist, "train", bad, "--set", f"output_dir=run_config_{slug(kind)}"],
+            Output(f"run_config_{slug(kind)}/config.json"))
+    for kind, bad, what in json_inputs(inputs, "pretrain", "pretrain_full.json"):
+        add("train", "data.0.path", kind, bad, what,
+            [*train, "--set", f"model.base={TINY_MODEL}", "--set", f"data.0.path={bad}",
+             "--set", f"output_dir=run_data_{slug(kind)}"], Output(f"run_data_{slug(kind)}/config.json"))
+    for kind, bad, what in json_inputs(inputs, "eval", "eval_full.json"):
+        add("eval", "--data", kind, bad, what,
+            [*videoassist, "eval", *tiny, "--data", bad, "--output", f"report_{slug(kind)}.json"],
+            Output(f"report_{slug(kind)}.json"))
+        add("data_tools validate", "JSON", kind, bad, what, [*data_tools, "validate", bad, "--quiet"])
+        add("data_tools shard", "JSON", kind, bad, what,
+            [*data_tools, "shard", bad, "--out", f"shards_{slug(kind)}", "--quiet"],
+            Output(f"shards_{slug(kind)}/index.json"))
+    for kind, bad, what in json_inputs(inputs, "captions", "captions_full.jsonl", ".jsonl"):
         add("data_tools import-clips", "--captions", kind, bad, what,
-            [*data_tools, "import-clips", "clips", "--captions", bad, "--out", imported], Output(imported))
-        data = f"data_{kind.replace(' ', '_')}"
-        inputs.folder(data)
-        shutil.copy(SAMPLE_CLIP, inputs.root / data / "a.mp4")
+            [*data_tools, "import-clips", "clips", "--captions", bad, "--out", f"imported_{slug(kind)}.json"],
+            Output(f"imported_{slug(kind)}.json"))
+        # finetune --data FOLDER: the folder's captions.jsonl is the bad file (or the folder is missing)
+        data = inputs.folder(f"data_{slug(kind)}") if kind != MISSING else f"data_{slug(kind)}"
         if kind != MISSING:
-            target = inputs.root / data / "captions.jsonl"
-            source = inputs.root / bad
+            shutil.copy(SAMPLE_CLIP, inputs.root / data / "a.mp4")
+            source, target = inputs.root / bad, inputs.root / data / "captions.jsonl"
             shutil.copytree(source, target) if source.is_dir() else shutil.copy(source, target)
-        tuned = f"tuned_data_{kind.replace(' ', '_')}"
         add("finetune", "--data", kind, f"{data}/captions.jsonl" if kind != MISSING else data, what,
-            [*videoassist, "finetune", "--data", data if kind != MISSING else f"{data}_missing",
-             "--output", tuned, "--base", TINY_MODEL, "--max-steps", "1"],
-            Output(f"{tuned}/config.json"))
+            [*videoassist, "finetune", "--data", data, "--output", f"tuned_data_{slug(kind)}", "--base", TINY_MODEL,
+             "--max-steps", "1"], Output(f"tuned_data_{slug(kind)}/config.json"))
     for kind, bad, what in [(MISSING, "no_clips", "a folder that does not exist"),
                             (WRONG_KIND, "clip.mp4", "a file where a folder is expected")]:
-        imported = f"imported_folder_{kind.replace(' ', '_')}.json"
         add("data_tools import-clips", "FOLDER", kind, bad, what,
-            [*data_tools, "import-clips", bad, "--captions", "captions_full.jsonl", "--out", imported],
-            Output(imported))
+            [*data_tools, "import-clips", bad, "--captions", "captions_full.jsonl", "--out",
+             f"imported_folder_{slug(kind)}.json"], Output(f"imported_folder_{slug(kind)}.json"))
     add("data_tools synth", "--out", WRONG_KIND, "clip.mp4", "a file where a folder is expected",
         [*data_tools, "synth", "--out", "clip.mp4", "--n", "2", "--quiet"])
-    return found
+    return sorted(found, key=lambda case: COMMANDS.index(case.command))
 
 
-def needs_models(case: Case) -> bool:
-    return any(argument.split("=")[-1] in MODEL_FOLDERS for argument in case.argv)
+def names_any(cases: list[Case], folders: set[str]) -> bool:
+    return any(argument.split("=")[-1] in folders for case in cases for argument in case.argv)
 
 
 def free_port() -> int:
@@ -320,7 +331,10 @@ def sweep_env() -> dict[str, str]:
     """The commands' environment: one thread each, and none of the libraries' switches (their quieting is tested)."""
     switches = {*LIBRARY_SETTINGS, "PYTHONWARNINGS"}
     env = {name: value for name, value in os.environ.items() if name not in switches}
-    return env | {"OMP_NUM_THREADS": "1", "PYTHONPATH": os.pathsep.join(filter(None, [str(REPO), env.get("PYTHONPATH")]))}
+    # HF_HUB_OFFLINE: a name that is no folder is looked up in the hub's cache only, the same answer on every
+    # machine, without a network's retries.
+    return env | {"OMP_NUM_THREADS": "1", "HF_HUB_OFFLINE": "1",
+                  "PYTHONPATH": os.pathsep.join(filter(None, [str(REPO), env.get("PYTHONPATH")]))}
 
 
 def markdown(results: list[Result], seconds: float) -> str:
@@ -361,14 +375,18 @@ def main(argv: list[str] | None = None) -> int:
         inputs.build_files()
         todo = [case for case in cases(inputs)
                 if not args.only or {case.command, f"{case.command} {case.role}"} & set(args.only)]
-        if any(needs_models(case) for case in todo):
+        if names_any(todo, MODEL_FOLDERS):
             inputs.build_models()
+        if names_any(todo, ORIGINAL_FOLDERS):
+            inputs.build_originals()
+        results = []
         with ThreadPoolExecutor(args.workers) as pool:
-            results = list(pool.map(lambda case: run_case(case, Path(folder), env), todo))
+            for r in pool.map(lambda case: run_case(case, Path(folder), env), todo):  # in order, as they finish
+                print(f"{'ok  ' if r.passed else 'FAIL'} {r.command:24} {r.role:12} {r.kind:14} exit {r.exit_code:<3} "
+                      f"{' | '.join(r.lines)[:150]}" + ("" if r.passed else f"  [{'; '.join(r.problems)}]"),
+                      flush=True)
+                results.append(r)
     seconds = time.perf_counter() - started
-    for r in results:
-        print(f"{'ok  ' if r.passed else 'FAIL'} {r.command:26} {r.role:12} {r.kind:14} exit {r.exit_code:<3} "
-              f"{' | '.join(r.lines)[:150]}" + ("" if r.passed else f"  [{'; '.join(r.problems)}]"))
     print(f"{sum(r.passed for r in results)} of {len(results)} cases pass ({seconds:.0f} s)")
     if args.markdown:
         args.markdown.write_text(markdown(results, seconds))

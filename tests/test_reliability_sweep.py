@@ -13,7 +13,7 @@ import pytest
 
 REPO = Path(__file__).resolve().parent.parent
 # Those that fail before torch is imported: a second or two each.
-FAST = ["ask VIDEO", "frames", "data_tools validate", "data_tools import-clips", "data_tools synth"]
+FAST = ["ask VIDEO", "frames", "app", "data_tools validate", "data_tools import-clips", "data_tools synth"]
 
 
 @pytest.mark.timeout(300)
@@ -24,7 +24,7 @@ def test_the_fast_commands_fail_cleanly_on_every_bad_input(tmp_path):
         cwd=REPO, capture_output=True, text=True, timeout=280,
     )
     results = json.loads(results_file.read_text())
-    assert {r["command"] for r in results} == {"ask", "frames", "data_tools validate", "data_tools import-clips",
+    assert {r["command"] for r in results} == {"ask", "frames", "app", "data_tools validate", "data_tools import-clips",
                                                "data_tools synth"}
     assert len(results) >= 25
     failed = [f"{r['command']} {r['role']} {r['kind']}: {r['problems']} {r['lines']}" for r in results

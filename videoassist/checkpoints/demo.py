@@ -12,10 +12,10 @@ from pathlib import Path
 
 from ..errors import ModelError
 from ..models.videoassist import VideoAssistConfig, VideoAssistForCausalLM, VideoAssistProcessor, video_tokenizer
+from .check import DEMO_NAME
 from .gemma import GEMMA_FOLDER_NAME, gemma_folder
 from .lora import attach_saved_adapter
 
-DEMO_NAME = "demo"
 DEMO_MODEL = Path(__file__).resolve().parent.parent / "demo" / "weights" / "model"
 
 

@@ -11,15 +11,20 @@ from __future__ import annotations
 
 from pathlib import Path
 
+from safetensors import SafetensorError
+
 from ..errors import ModelError
 from ..models.videoassist import VideoAssistForCausalLM, VideoAssistProcessor
+from .check import check_model
 from .demo import DEMO_NAME, is_packaged_demo, load_demo
 from .lora import attach_saved_adapter
 from .registry import ModelSource, register_source, registered_sources
 
 
 def load_model(name_or_path: str, dtype=None, device: str | None = None):
-    """→ (model, processor) for a model name: `demo`, a checkpoint folder, a hub id, or any registered source's."""
+    """→ (model, processor) for a model name: `demo`, a checkpoint folder, a hub id, or any registered source's.
+    The name is checked first (check.py), so a broken checkpoint is one line naming its file."""
+    check_model(name_or_path)
     for source in registered_sources():
         if source.matches(name_or_path):
             return source.load(name_or_path, dtype=dtype, device=device)
@@ -84,7 +89,7 @@ def _load_checkpoint(name: str, dtype, device: str | None):
         model = VideoAssistForCausalLM.from_pretrained(name, dtype=dtype)
         processor = VideoAssistProcessor.from_pretrained(name, config=model.config)
         attach_saved_adapter(model, name)
-    except (OSError, ValueError) as error:
+    except (OSError, ValueError, SafetensorError) as error:  # e.g. a referenced base model's files
         raise ModelError(f"{name}: cannot load the model ({str(error).splitlines()[0]})") from error
     return _ready(model, device), processor
 

@@ -50,6 +50,9 @@ def streamlit_command(model: str, host: str, port: int, max_upload_mb: int) -> l
 
 
 def run(args):
+    from videoassist.checkpoints.check import check_model
+
+    check_model(args.model)  # a bad --model is one line here, not an error page once the server is up
     command = streamlit_command(args.model, args.host, args.port, args.max_upload_mb)
     print(f"videoassist app: http://{args.host}:{args.port} (model {args.model}); Ctrl-C stops it", file=sys.stderr)
     sys.stderr.flush()

@@ -17,7 +17,6 @@ def register(subparsers):
 def run(args) -> int:
     from pathlib import Path
 
-    from videoassist.cli._quiet import quiet_libraries
     from videoassist.convert import convert
     from videoassist.errors import ModelError
 
@@ -26,7 +25,6 @@ def run(args) -> int:
         raise ModelError(f"{output}: exists and is not an empty folder")
     if not Path(args.source).is_dir():
         raise ModelError(f"{args.source}: not a folder")
-    quiet_libraries()
     convert(args.kind, args.source, output)
     print(f"converted {args.kind} checkpoint: {output}")
     return 0

@@ -16,6 +16,7 @@ from pathlib import Path
 from ..data import DataSpec
 from ..data.captions import import_captions
 from ..errors import DataError
+from ..checkpoints.check import check_model
 from .config import LoraSettings, ModelSettings, TrainConfig, TrainingSettings
 from .trainer import TrainResult, train
 
@@ -93,6 +94,7 @@ def finetune(data: str | Path, output_dir: str | Path, base: str = "demo", video
              **settings) -> TrainResult:
     """Import `data` if needed, then LoRA-train `base` on it into output_dir; `video_root`: see prepare_data;
     `settings`: finetune_config's."""
+    check_model(base)  # a bad base is one line before the clips are imported
     spec = prepare_data(data, output_dir, video_root)
     return train(finetune_config(spec, output_dir, base, **settings))
 

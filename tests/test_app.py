@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import gc
 import json
+import os
 from pathlib import Path
 
 import pytest
@@ -15,7 +16,7 @@ from app.conversation import Conversation, clock
 from app.settings import AppSettings
 from app.uploads import UploadStore
 from videoassist.cli.app import streamlit_command
-from videoassist.cli.main import build_parser
+from videoassist.cli.main import build_parser, main
 from videoassist.testing import save_tiny_model
 
 SCRIPT = str(Path(__file__).resolve().parent.parent / "app" / "streamlit_app.py")
@@ -191,6 +192,17 @@ def test_a_model_that_cannot_load_is_reported(monkeypatch, tmp_path):
     assert not at.exception
     assert "not a checkpoint folder" in at.error[0].value
     assert not at.get("file_uploader")
+
+
+def test_the_launcher_refuses_a_bad_model_before_starting_the_server(tmp_path, monkeypatch, capsys):
+    def start_server(*args):
+        raise AssertionError("the server was started")
+
+    monkeypatch.setattr(os, "execv", start_server)
+    (tmp_path / "config.json").write_text("{ not json")
+    assert main(["app", "--model", str(tmp_path), "--port", "8600"]) == 1
+    err = capsys.readouterr().err.strip()
+    assert err.startswith(f"videoassist app: error: {tmp_path / 'config.json'}: cannot be read as JSON") and "\n" not in err
 
 
 def test_the_upload_store_removes_its_file_when_the_session_is_gone(tmp_path):

@@ -1,12 +1,14 @@
 """save_pretrained / from_pretrained: references to the base models, safetensors only, same logits."""
 
 import json
+import shutil
 
 import numpy as np
 import pytest
 import torch
 
 from videoassist.errors import ModelError
+from videoassist.checkpoints.check import check_model
 from videoassist.checkpoints.sources import load_model
 from videoassist.models.videoassist import VideoAssistForCausalLM, VideoAssistProcessor
 from videoassist.testing import build_tiny_model, save_tiny_model
@@ -66,6 +68,41 @@ def test_bad_model_names_give_one_line_errors(tmp_path):
     (tmp_path / "ckpt" / "model.safetensors").unlink()
     with pytest.raises(ModelError, match="model.safetensors"):
         load_model(str(tmp_path / "ckpt"))
+
+
+@pytest.fixture(scope="module")
+def tiny_checkpoint(tmp_path_factory):
+    return save_tiny_model(tmp_path_factory.mktemp("tiny") / "ckpt", "llamavid")
+
+
+def broken_copy(source, folder, file: str, data: bytes | None = None):
+    """A copy of the checkpoint `source` with `file` replaced by `data` (default: its first half)."""
+    shutil.copytree(source, folder, ignore=shutil.ignore_patterns("base_*"))
+    original = (source / file).read_bytes() if (source / file).exists() else b""
+    (folder / file).parent.mkdir(parents=True, exist_ok=True)
+    (folder / file).write_bytes(original[: len(original) // 2] if data is None else data)
+    return folder
+
+
+@pytest.mark.parametrize("file, data, problem", [
+    ("model.safetensors", None, "model.safetensors: cannot be read as safetensors (Error while deserializing header"),
+    ("config.json", b"not a config\n", "config.json: cannot be read as JSON (Expecting value"),
+    ("config.json", b"[1, 2]", "config.json: is not a JSON object"),
+    ("llm_adapter/adapter_model.safetensors", b"{}", "adapter_model.safetensors: cannot be read as safetensors"),
+])
+def test_a_broken_checkpoint_is_one_line_naming_the_file(tiny_checkpoint, tmp_path, file, data, problem):
+    """Before, a cut weights file or a garbled config.json surfaced as the loader's traceback."""
+    folder = broken_copy(tiny_checkpoint, tmp_path / "broken", file, data)
+    with pytest.raises(ModelError) as caught:
+        load_model(str(folder))
+    assert str(caught.value).startswith(str(folder)) and problem in str(caught.value)
+    assert "\n" not in str(caught.value)
+
+
+def test_a_name_that_is_neither_a_folder_nor_a_hub_id_is_no_such_folder(tmp_path):
+    with pytest.raises(ModelError, match=r"/nowhere/ckpt: no such folder$"):
+        check_model(str(tmp_path / "nowhere" / "ckpt"))
+    check_model("demo")  # ships with the package: nothing to check
 
 
 def test_build_from_base_models_then_save_and_load(tmp_path):

@@ -216,14 +216,14 @@ def cases(inputs: Inputs) -> list[Case]:
     train = [*videoassist, "train", str(TINY_PRETRAIN), "--set", "training.max_steps=1"]
     for kind, bad, what in video_inputs(inputs):
         add("ask", "VIDEO", kind, bad, what, [*videoassist, "ask", bad, "What happens?", *tiny])
-        out = f"captions_{slug(kind)}.jsonl"
+        out = f"caption_out_{slug(kind)}.jsonl"
         add("caption", "INPUT", kind, bad, what,
             [*videoassist, "caption", bad, "--output", out, "--no-progress", *tiny], Output(out, has_ok_caption))
         add("frames", "VIDEO", kind, bad, what, [*videoassist, "frames", bad, "--out", f"frames_{slug(kind)}"],
             Output(f"frames_{slug(kind)}/frames.json"))
     for kind, bad, what in model_inputs(inputs):
         add("ask", "--model", kind, bad, what, [*videoassist, "ask", "clip.mp4", "What happens?", "--model", bad])
-        out = f"captions_model_{slug(kind)}.jsonl"
+        out = f"caption_out_model_{slug(kind)}.jsonl"
         add("caption", "--model", kind, bad, what,
             [*videoassist, "caption", "clip.mp4", "--output", out, "--no-progress", "--model", bad],
             Output(out, has_ok_caption))

@@ -152,3 +152,14 @@ def test_records_with_the_same_video_share_it(synth_folder):
     for sample in samples:
         by_video.setdefault(sample.video, []).append(sample.id)
     assert all(len(ids) == 2 for ids in by_video.values())  # one English and one Chinese caption per clip
+
+
+def test_a_folder_or_a_binary_file_is_one_line_saying_so(tmp_path):
+    folder = tmp_path / "data.json"
+    folder.mkdir()
+    with pytest.raises(DataError, match=r"data.json: is a folder, not a file$"):
+        read_records(folder)
+    video = tmp_path / "video.json"
+    video.write_bytes(b"\x00\x00\x00\x18ftypmp42\x9e\xff")
+    with pytest.raises(DataError, match=r"video.json: is not UTF-8 text \(byte 12\): not a data file$"):
+        read_records(video)

@@ -180,6 +180,8 @@ class _JsonList:
 
 
 def _prepare_output(config: SynthConfig) -> None:
+    if config.out.exists() and not config.out.is_dir():
+        raise DataError(config.out, "is not a folder")
     clips = config.out / SOURCE
     if (config.out / "manifest.json").exists() or any(clips.glob("synth_*.mp4")):
         if not config.overwrite:

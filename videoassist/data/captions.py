@@ -25,7 +25,7 @@ from videoassist.checkpoints.atomic import open_atomic
 from videoassist.errors import DataError
 from videoassist.language import language_of
 
-from .records import VIDEO_MARKER, load_records, messages_from_turns, turns_from_messages
+from .records import VIDEO_MARKER, load_records, messages_from_turns, read_text, turns_from_messages
 
 CAPTION_REQUESTS = {"en": "Describe this video.", "zh": "描述这个视频。"}
 PROMPT_LANGUAGES = ("en", "zh", "auto")  # auto: Chinese for a Chinese caption
@@ -40,12 +40,7 @@ class CaptionImport:
 def read_rows(captions: Path) -> list[tuple[str, dict]]:
     """(where, row) for every row of the captions file, where = "line N" (or "record N" in a JSON list);
     DataError if the file as a whole is unusable."""
-    try:
-        text = captions.read_text(encoding="utf-8-sig")  # -sig: spreadsheets save CSV with a byte-order mark
-    except FileNotFoundError:
-        raise DataError(captions, "no such file") from None
-    except (OSError, UnicodeDecodeError) as error:
-        raise DataError(captions, f"cannot be read ({error})") from None
+    text = read_text(captions, encoding="utf-8-sig")  # -sig: spreadsheets save CSV with a byte-order mark
     suffix = captions.suffix.lower()
     if suffix == ".csv":
         reader = csv.DictReader(io.StringIO(text, newline=""))  # quoted captions may span lines

@@ -50,16 +50,25 @@ class Sample:
     extra: dict[str, Any] = field(default_factory=dict)
 
 
+def read_text(path: Path, encoding: str = "utf-8") -> str:
+    """A data file's text; DataError naming it when it is missing, a folder, unreadable or not text."""
+    try:
+        return path.read_text(encoding=encoding)
+    except FileNotFoundError:
+        raise DataError(path, "no such file") from None
+    except IsADirectoryError:
+        raise DataError(path, "is a folder, not a file") from None
+    except UnicodeDecodeError as error:
+        raise DataError(path, f"is not UTF-8 text (byte {error.start}): not a data file") from None
+    except OSError as error:
+        raise DataError(path, f"cannot be read ({error.strerror or error})") from None
+
+
 def load_records(json_path: str | os.PathLike) -> list[dict]:
     """The raw records of a JSON list or JSON Lines file; DataError naming the file (and line) when unreadable or
     empty."""
     path = Path(json_path)
-    try:
-        text = path.read_text(encoding="utf-8")
-    except FileNotFoundError:
-        raise DataError(path, "no such file") from None
-    except (OSError, UnicodeDecodeError) as error:
-        raise DataError(path, f"cannot be read ({error})") from None
+    text = read_text(path)
     try:
         records = json.loads(text)
     except json.JSONDecodeError as error:

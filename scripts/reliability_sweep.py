@@ -337,6 +337,18 @@ def sweep_env() -> dict[str, str]:
                   "PYTHONPATH": os.pathsep.join(filter(None, [str(REPO), env.get("PYTHONPATH")]))}
 
 
+def summary_table(results: list[Result]) -> list[str]:
+    """Command and input × kind of bad input → exit status, ✓ when the case passes (— where the kind does not
+    apply)."""
+    rows = ["| command | input | " + " | ".join(KINDS) + " |", "|---|---|" + "---|" * len(KINDS)]
+    inputs = list(dict.fromkeys((r.command, r.role) for r in results))
+    cells = {(r.command, r.role, r.kind): f"{r.exit_code} {'✓' if r.passed else '✗'}" for r in results}
+    for command, role in inputs:
+        rows.append(f"| {command} | {role} | " + " | ".join(cells.get((command, role, kind), "—") for kind in KINDS)
+                    + " |")
+    return rows
+
+
 def markdown(results: list[Result], seconds: float) -> str:
     passed = sum(r.passed for r in results)
     rows = [
@@ -349,13 +361,22 @@ def markdown(results: list[Result], seconds: float) -> str:
         rows.append(f"| {r.command} | {r.role} | {r.kind} | {r.what} | {r.exit_code} | {printed} | {verdict} |")
     return (
         "# Reliability: every command against bad inputs\n\n"
-        "Written by `python scripts/reliability_sweep.py --markdown docs/RELIABILITY.md`; do not edit by hand.\n\n"
+        "Written by `python scripts/reliability_sweep.py --markdown docs/RELIABILITY.md` (rerun it to check; about\n"
+        "20 minutes on 2 CPU cores); do not edit by hand. `tests/test_reliability_sweep.py` runs its fast part (the\n"
+        "commands that fail before torch loads) with the test suite.\n\n"
         "Each command runs in a subprocess (a tiny random model, inputs built in a temporary folder; paths below are\n"
-        "relative to it) with one bad input. A case passes when the command exits non-zero, prints one line on\n"
-        "stderr that names the bad input (progress bars aside), prints no traceback, and leaves no output that\n"
-        "looks complete behind (caption's output may hold failure records, which is the batch's design).\n"
-        "`tests/test_reliability_sweep.py` runs a fast part of it.\n\n"
-        f"**{passed} of {len(results)} cases pass** ({seconds:.0f} s on 2 CPU cores).\n\n" + "\n".join(rows) + "\n"
+        "relative to it; `HF_HUB_OFFLINE=1`, so a name that is no folder gets the same answer on every machine) with\n"
+        "one bad input: missing, empty, truncated (the first half of a good file), the wrong content (a text file\n"
+        "renamed .mp4, an MP4 renamed .json, a config.json that is text) or the wrong kind (a folder where a file is\n"
+        "expected, or the reverse). A case passes when the command exits non-zero, prints one line on stderr that\n"
+        "names the bad input (progress bars aside), prints no traceback, and leaves no output that looks complete\n"
+        "behind: a report, a checkpoint's config.json, a shard index, frames.json, an imported JSON (caption's output\n"
+        "may hold failure records: a batch records a bad video and goes on with the rest, and exits 1 when every\n"
+        "video failed). Library notices and warnings never reach stderr (`videoassist --debug` shows them, and the\n"
+        "traceback; tests/test_quiet.py).\n\n"
+        f"**{passed} of {len(results)} cases pass** ({seconds:.0f} s).\n\n"
+        "Exit status per command, input and kind of bad input (✓: the case passes):\n\n"
+        + "\n".join(summary_table(results)) + "\n\n## Every case\n\n" + "\n".join(rows) + "\n"
     )
 
 

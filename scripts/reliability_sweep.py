@@ -362,7 +362,7 @@ def markdown(results: list[Result], seconds: float) -> str:
     return (
         "# Reliability: every command against bad inputs\n\n"
         "Written by `python scripts/reliability_sweep.py --markdown docs/RELIABILITY.md` (rerun it to check; about\n"
-        "20 minutes on 2 CPU cores); do not edit by hand. `tests/test_reliability_sweep.py` runs its fast part (the\n"
+        "10-20 minutes on 2 CPU cores); do not edit by hand. `tests/test_reliability_sweep.py` runs its fast part (the\n"
         "commands that fail before torch loads) with the test suite.\n\n"
         "Each command runs in a subprocess (a tiny random model, inputs built in a temporary folder; paths below are\n"
         "relative to it; `HF_HUB_OFFLINE=1`, so a name that is no folder gets the same answer on every machine) with\n"

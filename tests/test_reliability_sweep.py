@@ -1,6 +1,6 @@
 """The fast part of scripts/reliability_sweep.py: the commands that fail before loading torch get every bad input
 (missing, empty, truncated, wrong content, wrong kind) and must print one line naming it, exit non-zero, print no
-traceback and leave no finished-looking output. The whole sweep (every command, ~25 min on 2 cores) is the script
+traceback and leave no finished-looking output. The whole sweep (every command, 10-20 min on 2 cores) is the script
 itself; docs/RELIABILITY.md is its table."""
 
 from __future__ import annotations

@@ -1,8 +1,9 @@
 """Keep library chatter out of the commands' output: a user sees our progress bars, results and one-line errors.
 
-Each library is quieted by its own switch or each notice by its exact message, never all warnings at once; the
-switches are environment variables, so processes the command starts (the Streamlit app, DataLoader workers) are
-quiet too, and nothing here imports the libraries (`videoassist frames` starts fast). `--debug` skips all of it.
+Libraries with a log-level switch of their own (transformers, the hub, Streamlit) show errors only; Python warnings
+and other libraries' log notices are dropped one by one, by their message, never all at once. The switches are
+environment variables, so the processes a command starts (the Streamlit app, DataLoader workers) are quiet too,
+and nothing here imports the libraries (`videoassist frames` starts fast). `--debug` skips all of it.
 """
 
 from __future__ import annotations

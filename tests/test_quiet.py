@@ -16,9 +16,9 @@ import pytest
 import torch
 
 from test_train_fixtures import one_thread, tiny_models  # noqa: F401 (fixtures)
+from videoassist.checkpoints.folder import save_checkpoint
+from videoassist.checkpoints.sources import load_model
 from videoassist.inference import VideoAssistant
-from videoassist.inference.loading import load_model
-from videoassist.training.checkpoint import save_checkpoint
 from videoassist.training.config import LoraSettings
 from videoassist.training.stages import prepare_for_stage
 

@@ -15,7 +15,7 @@ from safetensors import SafetensorError
 
 from ..errors import ModelError
 from ..models.videoassist import VideoAssistForCausalLM, VideoAssistProcessor
-from .check import check_model
+from .check import check_checkpoint_folder, check_hub_model
 from .demo import DEMO_NAME, is_packaged_demo, load_demo
 from .lora import attach_saved_adapter
 from .registry import ModelSource, register_source, registered_sources
@@ -23,8 +23,9 @@ from .registry import ModelSource, register_source, registered_sources
 
 def load_model(name_or_path: str, dtype=None, device: str | None = None):
     """→ (model, processor) for a model name: `demo`, a checkpoint folder, a hub id, or any registered source's.
-    The name is checked first (check.py), so a broken checkpoint is one line naming its file."""
-    check_model(name_or_path)
+    A folder's config.json and safetensors headers are checked first, so a broken file is one line naming it."""
+    if Path(name_or_path).exists():
+        check_checkpoint_folder(Path(name_or_path))
     for source in registered_sources():
         if source.matches(name_or_path):
             return source.load(name_or_path, dtype=dtype, device=device)
@@ -67,8 +68,6 @@ class CheckpointFolder(ModelSource):
         return Path(name).exists()
 
     def load(self, name: str, dtype=None, device: str | None = None):
-        if not (Path(name) / "config.json").is_file():
-            raise ModelError(f"{name}: not a checkpoint folder (no config.json)")
         return _load_checkpoint(name, dtype, device)
 
 
@@ -81,6 +80,7 @@ class HubCheckpoint(ModelSource):
         return True
 
     def load(self, name: str, dtype=None, device: str | None = None):
+        check_hub_model(name)
         return _load_checkpoint(name, dtype, device)
 
 

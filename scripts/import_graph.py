@@ -34,8 +34,6 @@ FORBIDDEN = {
 # an entry when its fix lands.
 EXPECTED_VIOLATIONS = {
     ("demo", "data_tools"): "the demo's training recipe reads the synthetic world; it moves to recipes/demo/",
-    ("tiny_hf_models", "testing"): "imports testing.tiny_tokenizer late, while testing re-exports it: a cycle",
-    ("tiny_originals", "testing"): "imports testing.tiny_tokenizer late, while testing re-exports it: a cycle",
 }
 
 

@@ -11,20 +11,15 @@ import os
 from pathlib import Path
 
 import torch
-from tokenizers import Tokenizer, decoders, models, pre_tokenizers, trainers
-from transformers import CLIPImageProcessorPil, CLIPVisionConfig, LlamaConfig, PreTrainedTokenizerFast
+from transformers import CLIPImageProcessorPil, CLIPVisionConfig, LlamaConfig
 
 from .models.videoassist import (VideoAssistConfig, VideoAssistForCausalLM, VideoAssistProcessor,
                                  VideoAssistVideoProcessor)
+# Tiny Hugging Face-native video LLMs and checkpoints in the originals' layouts: their own modules, re-exported.
+from .tiny_hf_models import TINY_HF_ARCHITECTURES, save_tiny_hf_model  # noqa: F401
+from .tiny_originals import save_tiny_original_checkpoint  # noqa: F401
+from .tiny_tokenizer import tiny_tokenizer
 
-SPECIAL_TOKENS = ["<pad>", "<bos>", "<eos>", "<unk>", "<video>"]
-# A little English and Chinese, so that the byte-level BPE has merges for the words the tests use.
-TOKENIZER_CORPUS = [
-    "What colour is the circle? What shape is the red object? How many objects are there?",
-    "Which way does the red circle move? What happens to the blue square? Describe this video.",
-    "A red circle moves to the left. A blue square stays still. A green triangle appears. yes no",
-    "一个红色的圆形向左移动。一个蓝色的正方形保持静止。圆形是什么颜色？有几个物体？是 否",
-] * 4
 # Token builder settings sized for the tiny models, and a small `objects` vocabulary.
 TINY_BUILDER_SETTINGS = {
     "valley_v3": {"temporal_heads": 4},
@@ -37,28 +32,6 @@ TINY_BUILDER_SETTINGS = {
         "counts": ["one", "two", "three"],
     },
 }
-
-
-def tiny_tokenizer(vocab_size: int = 320) -> PreTrainedTokenizerFast:
-    """A byte-level BPE tokenizer trained in milliseconds on a fixed corpus: deterministic, covers any text."""
-    tokenizer = Tokenizer(models.BPE(unk_token="<unk>"))
-    tokenizer.pre_tokenizer = pre_tokenizers.ByteLevel(add_prefix_space=False)
-    tokenizer.decoder = decoders.ByteLevel()
-    trainer = trainers.BpeTrainer(
-        vocab_size=vocab_size,
-        special_tokens=SPECIAL_TOKENS,
-        initial_alphabet=pre_tokenizers.ByteLevel.alphabet(),
-        show_progress=False,
-    )
-    tokenizer.train_from_iterator(TOKENIZER_CORPUS, trainer)
-    return PreTrainedTokenizerFast(
-        tokenizer_object=tokenizer,
-        bos_token="<bos>",
-        eos_token="<eos>",
-        pad_token="<pad>",
-        unk_token="<unk>",
-        additional_special_tokens=["<video>"],
-    )
 
 
 def tiny_config(token_mode: str = "llamavid", vocab_size: int = 320, **overrides) -> VideoAssistConfig:
@@ -124,8 +97,3 @@ def save_tiny_model(folder: str | os.PathLike, token_mode: str = "llamavid", see
     processor.save_pretrained(folder)
     return folder
 
-
-# Tiny Hugging Face-native video LLMs (LLaVA-OneVision, Qwen2/2.5/3-VL, SmolVLM, LLaVA-NeXT-Video, Video-LLaVA,
-# InternVL) live in their own module; imported here, after tiny_tokenizer, which that module reuses.
-from .tiny_hf_models import TINY_HF_ARCHITECTURES, save_tiny_hf_model  # noqa: E402
-from .tiny_originals import save_tiny_original_checkpoint  # noqa: E402

@@ -2,7 +2,7 @@
 
 `save_tiny_hf_model(folder, architecture)` writes, for one transformers `model_type`, a folder that
 `AutoModelForImageTextToText.from_pretrained` loads: config.json, random weights as safetensors, a tokenizer
-(the byte-level BPE of `videoassist.testing.tiny_tokenizer` plus the model's own special tokens), the model's chat
+(the byte-level BPE of `videoassist.tiny_tokenizer` plus the model's own special tokens), the model's chat
 template, its image processor, its video processor config and its processor config. Widths are 32-64, two
 layers, 32 px frames, so a folder takes a few hundred kilobytes and a second to write.
 
@@ -33,6 +33,8 @@ from transformers import (
 )
 from transformers.models.auto.processing_auto import PROCESSOR_MAPPING_NAMES
 from transformers.models.smolvlm.processing_smolvlm import DEFAULT_CHAT_TEMPLATE as SMOLVLM_CHAT_TEMPLATE
+
+from .tiny_tokenizer import tiny_tokenizer
 
 FRAME_SIZE = 32  # every tiny vision tower sees 32x32 frames
 PATCH = 8  # ViT patch of the CLIP / SigLIP / InternViT towers: a 4x4 grid
@@ -286,9 +288,7 @@ TINY_HF_ARCHITECTURES = tuple(SPECS)
 
 
 def tiny_hf_tokenizer(spec: TinyHFSpec) -> PreTrainedTokenizerFast:
-    """testing.tiny_tokenizer's trained BPE, with the architecture's special tokens added after its vocabulary."""
-    from .testing import tiny_tokenizer  # testing re-exports this module: import it late
-
+    """tiny_tokenizer's trained BPE, with the architecture's special tokens added after its vocabulary."""
     named = {"bos_token": "<bos>", "unk_token": "<unk>", **spec.tokens}
     standard = {key: value for key, value in named.items() if key in PreTrainedTokenizerFast.SPECIAL_TOKENS_ATTRIBUTES}
     own = {key: value for key, value in named.items() if key not in standard}

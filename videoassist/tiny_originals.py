@@ -14,6 +14,8 @@ from pathlib import Path
 import torch
 from transformers import CLIPVisionConfig, CLIPVisionModel, LlamaConfig, LlamaForCausalLM
 
+from .tiny_tokenizer import tiny_tokenizer
+
 VALLEY_TOKENS = ["<vi_frame>", "<vi_start>", "<vi_end>", "<im_patch>", "<im_start>", "<im_end>"]
 
 
@@ -29,8 +31,6 @@ def save_tiny_original_checkpoint(folder: str | os.PathLike, kind: str, seed: in
 
 
 def _save_valley(folder: Path) -> Path:
-    from .testing import tiny_tokenizer
-
     tokenizer = tiny_tokenizer()
     tokenizer.add_special_tokens({"additional_special_tokens": VALLEY_TOKENS}, replace_extra_special_tokens=False)
     tokenizer.save_pretrained(folder)

@@ -135,7 +135,9 @@ def test_builder_settings_are_checked():
     with pytest.raises(ValueError, match="content_pool must be 'mean' or 'grid:N'"):
         VideoAssistConfig(token_mode="llamavid", token_builder_config={"content_pool": "grid"})
     with pytest.raises(ValueError, match="query_encoder must be one of"):
-        VideoAssistConfig(token_mode="llamavid", token_builder_config={"query_encoder": "qformer"})
+        VideoAssistConfig(token_mode="llamavid", token_builder_config={"query_encoder": "perceiver"})
+    with pytest.raises(ValueError, match="qformer settings are for query_encoder 'qformer', not 'cross_attention'"):
+        VideoAssistConfig(token_mode="llamavid", token_builder_config={"qformer": {"hidden_size": 32}})
 
 
 def flatten_to_old_format(folder: Path, extra: dict) -> None:

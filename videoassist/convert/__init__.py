@@ -10,14 +10,15 @@ from __future__ import annotations
 import importlib
 from pathlib import Path
 
-KINDS = ("valley",)
+KINDS = ("valley", "llamavid")
 
 
-def convert(kind: str, source, output) -> Path:
-    """Convert the original checkpoint folder `source` of release `kind` into a VideoAssist checkpoint `output`."""
+def convert(kind: str, source, output, **options) -> Path:
+    """Convert the original checkpoint folder `source` of release `kind` into a VideoAssist checkpoint `output`.
+    `options`: the release's own (llamavid: `vision_tower`, `qformer_tokenizer`)."""
     if kind not in KINDS:
         raise ValueError(f"kind must be one of {KINDS}, got {kind!r}")
-    return importlib.import_module(f".{kind}", __name__).convert(source, output)
+    return importlib.import_module(f".{kind}", __name__).convert(source, output, **options)
 
 
 __all__ = ["KINDS", "convert"]

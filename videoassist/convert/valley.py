@@ -14,25 +14,20 @@ import re
 from pathlib import Path
 
 from safetensors.torch import save_file
-from transformers import (AutoTokenizer, CLIPImageProcessorPil, CLIPVisionConfig, CLIPVisionModel, LlamaConfig,
-                          LlamaForCausalLM)
+from transformers import CLIPImageProcessorPil, CLIPVisionConfig, CLIPVisionModel
 from transformers.image_utils import PILImageResampling
 
 from ..errors import ModelError
 from ..models.videoassist import VideoAssistConfig, VideoAssistProcessor, VideoAssistVideoProcessor
 from ..video import SamplingConfig
 from .hf_folder import write_hf_model
+from .llama import read_tokenizer, without_buffers, write_llama
 from .original import load_state_dict, read_config
 
 # transformers 4.28 saved CLIPVisionModel under `vision_model.`; today's CLIPVisionModel has no such level.
 VISION_PREFIX = "model.vision_tower.vision_model."
 PROJECTOR_PREFIX = "model.mm_projector."
 MARKERS = ["<im_start>", "<im_end>", "<vi_start>", "<vi_end>"]  # valley/util/config.py
-# Buffers that older transformers saved and that today's models rebuild.
-BUFFER_SUFFIXES = (".rotary_emb.inv_freq", ".position_ids")
-LLAMA_KEYS = ("hidden_size", "intermediate_size", "num_hidden_layers", "num_attention_heads", "num_key_value_heads",
-              "max_position_embeddings", "rms_norm_eps", "vocab_size", "tie_word_embeddings", "bos_token_id",
-              "eos_token_id", "pad_token_id", "hidden_act", "rope_theta")
 # OpenAI CLIP ViTs all use 64-wide heads; the head count is not in the weights' shapes.
 CLIP_HEAD_WIDTH = 64
 # Valley's video transform: shorter side to 256, centre crop 224 (data_util.py:272-281), PIL bilinear.
@@ -58,7 +53,7 @@ def convert(source, output) -> Path:
     source, output = Path(source), Path(output)
     original = read_config(source)
     _check_v1(original, source)
-    state = {k: v for k, v in load_state_dict(source).items() if not k.endswith(BUFFER_SUFFIXES)}
+    state = without_buffers(load_state_dict(source))
     vision_state = {k[len(VISION_PREFIX):]: v for k, v in state.items() if k.startswith(VISION_PREFIX)}
     projector_state = {"projector." + k[len(PROJECTOR_PREFIX):]: v for k, v in state.items()
                        if k.startswith(PROJECTOR_PREFIX)}
@@ -69,23 +64,15 @@ def convert(source, output) -> Path:
         raise ModelError(f"{source}: mm_projector is not one linear layer (keys {sorted(projector_state)})")
 
     vision_config = clip_vision_config(vision_state, source)
-    text_config = LlamaConfig(**{k: original[k] for k in LLAMA_KEYS if k in original})
     vision_dir, llm_dir = output / "base_vision", output / "base_llm"
     write_hf_model(CLIPVisionModel, vision_config, vision_state, vision_dir, source)
-    write_hf_model(LlamaForCausalLM, text_config, llm_state, llm_dir, source)
+    text_config = write_llama(original, llm_state, llm_dir, source)
 
-    try:
-        tokenizer = AutoTokenizer.from_pretrained(source)
-    except ImportError as error:  # only a tokenizer.model: transformers converts it with sentencepiece
-        raise ModelError(
-            f"{source}: reading its tokenizer needs pip install 'videoassist[convert]' ({error})"
-        ) from error
+    tokenizer = read_tokenizer(source)
     missing = [m for m in MARKERS if m not in tokenizer.get_vocab()]
     if missing:
         raise ModelError(f"{source}: the tokenizer lacks Valley's marker tokens {missing}")
     video_token = VideoAssistConfig.video_token
-    if video_token not in tokenizer.get_vocab():
-        tokenizer.add_special_tokens({"additional_special_tokens": [video_token]})
     tokenizer.chat_template = VALLEY_CHAT_TEMPLATE
     tokenizer.save_pretrained(llm_dir)
 

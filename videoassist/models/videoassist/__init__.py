@@ -16,7 +16,7 @@ from transformers import AutoConfig, AutoModel, AutoModelForCausalLM
 from .building import build_from_base_models, video_tokenizer
 from .configuration_videoassist import VideoAssistConfig
 from .modeling_videoassist import VideoAssistCausalLMOutput, VideoAssistForCausalLM, VideoAssistModel
-from .processing_videoassist import IGNORE_INDEX, VideoAssistProcessor
+from .processing_videoassist import IGNORE_INDEX, VideoAssistProcessor, VideoAssistQFormerProcessor
 from .video_processing_videoassist import VideoAssistVideoProcessor
 from .vision_tower import VisionFeatures
 
@@ -32,6 +32,7 @@ __all__ = [
     "VideoAssistForCausalLM",
     "VideoAssistCausalLMOutput",
     "VideoAssistProcessor",
+    "VideoAssistQFormerProcessor",
     "VideoAssistVideoProcessor",
     "VisionFeatures",
     "IGNORE_INDEX",

@@ -10,6 +10,7 @@ from __future__ import annotations
 from transformers import AutoConfig, PreTrainedConfig
 from transformers.configuration_utils import SubConfigSpec
 
+from .. import eva_vit  # noqa: F401  (registers LLaMA-VID's EVA-ViT-G tower with AutoConfig and AutoModel)
 from .token_builders import TokenBuilder, TokenBuilderConfig, get_token_builder
 from .token_builders.legacy import LEGACY_KEYS, builder_settings_from_flat_keys
 

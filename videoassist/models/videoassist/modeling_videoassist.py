@@ -70,6 +70,8 @@ class VideoAssistPreTrainedModel(PreTrainedModel):
         super()._init_weights(module)
         if hasattr(module, "latents"):  # the query encoder's learnable queries
             nn.init.normal_(module.latents, std=module.latents.shape[-1] ** -0.5)
+        if hasattr(module, "query_tokens"):  # the Q-Former's, as InstructBLIP initialises them
+            nn.init.normal_(module.query_tokens, std=module.qformer.config.initializer_range)
 
 
 class VideoAssistModel(VideoAssistPreTrainedModel):
@@ -126,10 +128,17 @@ class VideoAssistModel(VideoAssistPreTrainedModel):
         features = self.vision_tower(pixel_values_videos.to(self.device))
         return features.split([int(n) for n in frames_per_video])
 
-    def encode_queries(self, query_input_ids: torch.Tensor, query_attention_mask: torch.Tensor) -> torch.Tensor:
-        """Questions (LLM token ids) → text queries [Q, num_queries, vision width] for a builder that needs them."""
-        embeds = self.get_input_embeddings()(query_input_ids.to(self.device)).detach()
-        return self.query_encoder(embeds, query_attention_mask.to(self.device))
+    def encode_queries(
+        self, query_input_ids: torch.Tensor, query_attention_mask: torch.Tensor, features: VisionFeatures
+    ) -> torch.Tensor:
+        """One video's questions → text queries [Q, num_queries, vision width], or [Q, T, …] from a query encoder
+        that reads the frames (the Q-Former). The ids are the LLM's (embedded here, frozen) or the query encoder's
+        own tokenizer's, as the encoder says (`reads_llm_tokens`)."""
+        query_input_ids, query_attention_mask = query_input_ids.to(self.device), query_attention_mask.to(self.device)
+        text = query_input_ids
+        if self.query_encoder.reads_llm_tokens:
+            text = self.get_input_embeddings()(query_input_ids).detach()
+        return self.query_encoder(text, query_attention_mask, features)
 
     def visual_tokens(
         self,
@@ -139,17 +148,18 @@ class VideoAssistModel(VideoAssistPreTrainedModel):
         queries_per_video: list[int] | None = None,
     ) -> torch.Tensor:
         """The tokens of every video, concatenated in batch order: [sum of visual tokens, LLM width]."""
+        video_features = [f.to(self.device) for f in video_features]
         if not self.token_builder.needs_queries:
-            per_video = [self.token_builder(f.to(self.device), self.projector) for f in video_features]
+            per_video = [self.token_builder(f, self.projector) for f in video_features]
         else:
             if query_input_ids is None or queries_per_video is None:
                 raise ValueError(f"{self.config.token_mode} needs the questions: query_input_ids and queries_per_video")
-            queries = self.encode_queries(query_input_ids, query_attention_mask).split(
-                [int(n) for n in queries_per_video]
-            )
+            counts = [int(n) for n in queries_per_video]
             per_video = [
-                self.token_builder(f.to(self.device), self.projector, q)
-                for f, q in zip(video_features, queries, strict=True)
+                self.token_builder(f, self.projector, self.encode_queries(ids, mask, f))
+                for f, ids, mask in zip(
+                    video_features, query_input_ids.split(counts), query_attention_mask.split(counts), strict=True
+                )
             ]
         return torch.cat(per_video, dim=0)
 

@@ -7,7 +7,9 @@
   tokens there (`VideoAssistConfig.visual_block_sizes`).
 - Labels are -100 everywhere but the assistant's replies (with the template's end-of-turn marker).
 - A token builder with a marker per question (llamavid) gives every user turn of a video conversation its own
-  visual tokens; one that needs queries also gets each question's text as `query_input_ids` for the query encoder.
+  visual tokens; one that needs queries also gets each question's text as `query_input_ids` for the query encoder:
+  in the LLM's vocabulary, or (`VideoAssistQFormerProcessor`, LLaMA-VID's Q-Former) in the Q-Former's own BERT
+  vocabulary. `VideoAssistProcessor.from_pretrained` gives whichever the model's config needs.
 
 `save_pretrained` writes the tokenizer and `processor_config.json` (the video processor's settings and the
 model's default frame sampling, a `videoassist.video.SamplingConfig`); the model's own config.json beside it
@@ -28,6 +30,7 @@ from transformers.video_processing_utils import VideoProcessorMixin
 
 from ...video import SamplingConfig
 from .configuration_videoassist import VideoAssistConfig
+from .token_builders.query_encoder import QUERY_ENCODERS
 from .video_processing_videoassist import VideoAssistVideoProcessor
 
 # The plain template for LLMs without a chat template of their own (base models):
@@ -56,6 +59,13 @@ class VideoAssistProcessor(ProcessorMixin):
         sampling: SamplingConfig | dict | None = None,
     ):
         super().__init__(video_processor, tokenizer)
+        self._configure(config, sampling)
+
+    def _configure(self, config: VideoAssistConfig, sampling: SamplingConfig | dict | None) -> None:
+        needed = self.processor_class_for(config)
+        if isinstance(self, VideoAssistQFormerProcessor) != (needed is VideoAssistQFormerProcessor):
+            raise ValueError(f"this model's questions need a {needed.__name__}")
+        tokenizer = self.tokenizer
         self.config = config
         self.sampling = SamplingConfig(**sampling) if isinstance(sampling, dict) else sampling or SamplingConfig()
         self.video_token = config.video_token
@@ -64,6 +74,14 @@ class VideoAssistProcessor(ProcessorMixin):
             raise ValueError(f"the tokenizer has no {config.video_token!r} token: add it with add_special_tokens")
         if tokenizer.pad_token is None:
             tokenizer.pad_token = tokenizer.eos_token
+
+    @staticmethod
+    def processor_class_for(config: VideoAssistConfig) -> type["VideoAssistProcessor"]:
+        """VideoAssistQFormerProcessor for a query encoder with its own tokenizer, else VideoAssistProcessor."""
+        builder = config.token_builder_class
+        if builder.needs_queries and not QUERY_ENCODERS[config.token_builder_config.query_encoder].reads_llm_tokens:
+            return VideoAssistQFormerProcessor
+        return VideoAssistProcessor
 
     def check_argument_for_proper_class(self, argument_name, argument):
         # transformers looks VideoProcessorMixin up among its exports, which hold it only when torchvision is there.
@@ -166,18 +184,16 @@ class VideoAssistProcessor(ProcessorMixin):
         if any(n is not None for n in num_frames):
             batch["frames_per_video"] = torch.tensor([n for n in num_frames if n is not None])
             if self.config.token_builder_class.needs_queries:
-                query = self.tokenizer(
-                    queries,
-                    add_special_tokens=False,
-                    padding=True,
-                    truncation=True,
-                    max_length=self.config.token_builder_config.max_query_tokens,
-                    return_tensors="pt",
-                )
+                query = self.question_ids(queries)
                 batch["query_input_ids"] = query["input_ids"]
                 batch["query_attention_mask"] = query["attention_mask"]
                 batch["queries_per_video"] = torch.tensor(queries_per_video)
         return BatchFeature(batch)
+
+    def question_ids(self, questions: list[str]) -> dict[str, torch.Tensor]:
+        """The questions for the query encoder: LLM token ids (no special tokens), padded, truncated."""
+        return self.tokenizer(questions, add_special_tokens=False, padding=True, truncation=True,
+                              max_length=self.config.token_builder_config.max_query_tokens, return_tensors="pt")
 
     def pad(self, ids: list[list[int]], labels: list[list[int]], padding_side: str) -> dict[str, torch.Tensor]:
         length = max(len(x) for x in ids)
@@ -209,6 +225,8 @@ class VideoAssistProcessor(ProcessorMixin):
         """`config`: the model's (default: the folder's config.json); `tokenizer`: one to use instead of the
         folder's (a checkpoint shipped without its LLM's tokenizer)."""
         config = config or VideoAssistConfig.from_pretrained(folder)
+        if cls.processor_class_for(config) is not cls:
+            return cls.processor_class_for(config).from_pretrained(folder, config, tokenizer, **kwargs)
         tokenizer = tokenizer or AutoTokenizer.from_pretrained(folder)
         legacy = os.path.join(str(folder), LEGACY_SETTINGS_NAME)
         if os.path.isfile(legacy) and not os.path.isfile(os.path.join(str(folder), PROCESSOR_NAME)):
@@ -222,4 +240,26 @@ class VideoAssistProcessor(ProcessorMixin):
         return [VideoAssistVideoProcessor.from_pretrained(folder), kwargs["tokenizer"]]
 
 
-__all__ = ["VideoAssistProcessor", "PLAIN_CHAT_TEMPLATE", "IGNORE_INDEX"]
+class VideoAssistQFormerProcessor(VideoAssistProcessor):
+    """For a Q-Former query encoder (LLaMA-VID): the questions also go through the Q-Former's own tokenizer
+    (`qformer_tokenizer`, BERT WordPiece, saved in the `qformer_tokenizer/` sub-folder as InstructBlipProcessor
+    saves its own): `[CLS] question [SEP]`, padded on the right (the Q-Former's positions count from its first
+    token), the longest cut from the left (llamavid_arch.py:203-204, 274-280)."""
+
+    def __init__(self, video_processor: VideoAssistVideoProcessor, tokenizer, qformer_tokenizer,
+                 config: VideoAssistConfig, sampling: SamplingConfig | dict | None = None):
+        ProcessorMixin.__init__(self, video_processor, tokenizer, qformer_tokenizer)
+        self._configure(config, sampling)
+
+    def question_ids(self, questions: list[str]) -> dict[str, torch.Tensor]:
+        return self.qformer_tokenizer(questions, padding="longest", padding_side="right", truncation=True,
+                                      max_length=self.config.token_builder_config.max_query_tokens,
+                                      return_tensors="pt")
+
+    @classmethod
+    def _get_arguments_from_pretrained(cls, folder, processor_dict=None, **kwargs):
+        qformer_tokenizer = AutoTokenizer.from_pretrained(folder, subfolder="qformer_tokenizer")
+        return [*super()._get_arguments_from_pretrained(folder, processor_dict, **kwargs), qformer_tokenizer]
+
+
+__all__ = ["VideoAssistProcessor", "VideoAssistQFormerProcessor", "PLAIN_CHAT_TEMPLATE", "IGNORE_INDEX"]

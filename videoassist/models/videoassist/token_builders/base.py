@@ -18,7 +18,7 @@ from __future__ import annotations
 import copy
 import dataclasses
 import difflib
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, ClassVar
 
 import torch
@@ -85,16 +85,22 @@ def _same_kind(value, default) -> bool:
 @dataclass
 class QuerySettings:
     """Settings of the query encoder that turns each question into text queries (builders with `needs_queries`):
-    `cross_attention` = learnable latent queries attending over the question's LLM token embeddings."""
+    `cross_attention` = learnable latent queries attending over the question's LLM token embeddings; `qformer` =
+    LLaMA-VID's InstructBLIP Q-Former over the question (its own BERT tokenizer) and each frame (query_encoder.py)."""
 
     query_encoder: str = "cross_attention"
     num_queries: int = 32
-    query_heads: int = 8
+    query_heads: int = 8  # cross_attention's heads (the Q-Former's are in `qformer`)
     max_query_tokens: int = 64  # question tokens the encoder reads (the processor truncates to this)
+    # qformer: its InstructBlipQFormerConfig settings (hidden_size, num_hidden_layers, vocab_size, …; empty: BERT-base
+    # as InstructBLIP); its encoder_hidden_size is the vision width.
+    qformer: dict = field(default_factory=dict)
 
     def __post_init__(self):
         if self.query_encoder not in QUERY_ENCODERS:
             raise ValueError(f"query_encoder must be one of {tuple(QUERY_ENCODERS)}, got {self.query_encoder!r}")
+        if self.qformer and self.query_encoder != "qformer":
+            raise ValueError(f"qformer settings are for query_encoder 'qformer', not {self.query_encoder!r}")
 
 
 class TokenBuilder(nn.Module):
@@ -137,5 +143,6 @@ class TokenBuilder(nn.Module):
         return sum(cls.visual_block_sizes(config, num_frames, num_questions))
 
     def forward(self, features: VisionFeatures, projector: nn.Module, queries: torch.Tensor | None = None):
-        """→ [visual tokens, LLM width]. `queries` [questions, num_queries, vision width] when `needs_queries`."""
+        """→ [visual tokens, LLM width]. `queries` when `needs_queries`: [questions, num_queries, vision width], or
+        [questions, frames, num_queries, vision width] from a query encoder that reads each frame."""
         raise NotImplementedError

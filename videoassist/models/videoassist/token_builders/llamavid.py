@@ -5,6 +5,11 @@
            questions of a conversation.
 Every user question gets its own `<video>` marker: the first holds (context, content) frame by frame, each later
 one that question's context tokens.
+
+The released LLaMA-VID (`videoassist convert llamavid`) is this builder with `query_encoder: qformer`: the original
+computes the same context and content tokens (llamavid_arch.py:373-411 @ b3d3ae2b), only its queries come from a
+Q-Former that also reads each frame, so they differ per frame. That is a choice of query encoder, not a second
+builder: the context attention, value projection and content pooling are one code path for both.
 """
 
 from __future__ import annotations
@@ -68,10 +73,13 @@ class LlamaVid(TokenBuilder):
         return F.adaptive_avg_pool2d(grid, self.grid).flatten(2).transpose(1, 2)
 
     def context(self, features: VisionFeatures, queries: torch.Tensor) -> torch.Tensor:
-        """queries [Q, M, D] → context tokens [Q, T, text_width]."""
+        """queries [Q, M, D] (shared by the frames) or [Q, T, M, D] (per frame) → context tokens [Q, T, text_width].
+        The weights apply to the raw patches X, not to a value projection of them (as the original)."""
         patches = features.patch_tokens  # [T, P, D]
+        if queries.dim() == 3:
+            queries = queries.unsqueeze(1).expand(-1, patches.shape[0], -1, -1)
         keys = self.key(patches)
-        scores = torch.einsum("qmd,tpd->qtmp", queries, keys) / math.sqrt(keys.shape[-1])
+        scores = torch.einsum("qtmd,tpd->qtmp", queries, keys) / math.sqrt(keys.shape[-1])
         attended = torch.einsum("qtmp,tpd->qtmd", scores.softmax(-1), patches).mean(2)  # mean over the M queries
         return self.value(attended)
 

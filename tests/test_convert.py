@@ -131,7 +131,8 @@ def eva_original(state: dict, frames: torch.Tensor, depth: int = 39, head_width:
     for n in range(depth):
         p = f"blocks.{n}."
         h = F.layer_norm(x, (width,), state[p + "norm1.weight"], state[p + "norm1.bias"], eps=1e-6)
-        bias = torch.cat([state[p + "attn.q_bias"], torch.zeros_like(state[p + "attn.v_bias"]), state[p + "attn.v_bias"]])
+        q_bias, v_bias = state[p + "attn.q_bias"], state[p + "attn.v_bias"]
+        bias = torch.cat([q_bias, torch.zeros_like(v_bias), v_bias])
         qkv = F.linear(h, state[p + "attn.qkv.weight"], bias).reshape(x.shape[0], x.shape[1], 3, heads, -1)
         q, k, v = qkv.permute(2, 0, 3, 1, 4)
         attention = ((q * head_width**-0.5) @ k.transpose(-2, -1)).softmax(-1)
@@ -160,7 +161,8 @@ def lavis_qformer(state: dict, input_ids, text_mask, query_tokens, image, heads:
         def heads_of(t):
             return t.reshape(t.shape[0], t.shape[1], heads, -1).transpose(1, 2)
 
-        q, k, v = (heads_of(linear(t, p + "self." + n)) for t, n in ((x, "query"), (context, "key"), (context, "value")))
+        q, k, v = (heads_of(linear(t, p + "self." + name))
+                   for t, name in ((x, "query"), (context, "key"), (context, "value")))
         scores = q @ k.transpose(-2, -1) / math.sqrt(width // heads) + additive_mask
         h = (scores.softmax(-1) @ v).transpose(1, 2).reshape(x.shape)
         return norm(linear(h, p + "output.dense") + x, p + "output.LayerNorm")
@@ -213,8 +215,9 @@ def llamavid_original_visual_tokens(source, frames: torch.Tensor, question: str)
     attention = (text_q @ k.transpose(-2, -1) / width**0.5).softmax(-1)
     context = F.linear((attention @ x).mean(1)[:, None], state["model.vlm_att_val_projector.weight"],
                        state["model.vlm_att_val_projector.bias"])
-    content = F.linear(x.mean(1, keepdim=True), state["model.mm_projector.0.weight"], state["model.mm_projector.0.bias"])
-    content = F.linear(F.gelu(content), state["model.mm_projector.2.weight"], state["model.mm_projector.2.bias"])
+    mm = "model.mm_projector."  # mlp2x_gelu: Linear, GELU, Linear
+    hidden = F.gelu(F.linear(x.mean(1, keepdim=True), state[mm + "0.weight"], state[mm + "0.bias"]))
+    content = F.linear(hidden, state[mm + "2.weight"], state[mm + "2.bias"])
     return torch.cat([context, content], dim=1).flatten(0, 1)
 
 

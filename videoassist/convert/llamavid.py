@@ -22,13 +22,13 @@ import re
 from pathlib import Path
 
 import torch
-from safetensors.torch import save_file
 from transformers import AutoTokenizer, CLIPImageProcessorPil
 
 from ..errors import ModelError
 from ..models.eva_vit import EvaVitConfig, EvaVitModel
-from ..models.videoassist import VideoAssistConfig, VideoAssistQFormerProcessor, VideoAssistVideoProcessor
+from ..models.videoassist import VideoAssistQFormerProcessor
 from ..video import SamplingConfig
+from .checkpoint import base_folders, referencing_config, save_checkpoint
 from .hf_folder import write_hf_model
 from .llama import read_tokenizer, without_buffers, write_llama
 from .original import load_state_dict, load_weights, read_config
@@ -83,7 +83,7 @@ def convert(source, output, vision_tower=None, qformer_tokenizer: str = "bert-ba
     state = without_buffers(load_state_dict(source))
     trained, llm_state = split_weights(state, source)
     vision_config, vision_state = eva_tower(load_weights(tower_path), tower_path)
-    vision_dir, llm_dir = output / "base_vision", output / "base_llm"
+    vision_dir, llm_dir = base_folders(output)
     write_hf_model(EvaVitModel, vision_config, vision_state, vision_dir, source)
     text_config = write_llama(original, llm_state, llm_dir, source)
 
@@ -91,10 +91,8 @@ def convert(source, output, vision_tower=None, qformer_tokenizer: str = "bert-ba
     tokenizer.chat_template = VICUNA_CHAT_TEMPLATE
     tokenizer.save_pretrained(llm_dir)
     bert_tokenizer = question_tokenizer(qformer_tokenizer)
-    video_token = VideoAssistConfig.video_token
-    config = VideoAssistConfig(
-        vision_config=vision_config.to_dict(),
-        text_config=text_config.to_dict(),
+    config = referencing_config(
+        vision_config, text_config, tokenizer, output,
         token_mode="llamavid",
         token_builder_config={
             "query_encoder": "qformer",
@@ -105,20 +103,11 @@ def convert(source, output, vision_tower=None, qformer_tokenizer: str = "bert-ba
         },
         projector_type="mlp2x_gelu",
         select_layer=-1,  # the last block built; the EVA tower ignores mm_vision_select_layer
-        video_token=video_token,
-        video_token_id=tokenizer.convert_tokens_to_ids(video_token),
-        vision_name_or_path=str(vision_dir.resolve()),
-        llm_name_or_path=str(llm_dir.resolve()),
     )
-    config.save_pretrained(output)
-    save_file({k: v.contiguous() for k, v in trained.items()}, str(output / "model.safetensors"),
-              metadata={"format": "pt"})
     # llamavid/processor/clip-patch14-224: shortest side to 224 (bicubic), centre crop 224, CLIP mean/std.
-    image_processor = CLIPImageProcessorPil(size={"shortest_edge": vision_config.image_size},
-                                            crop_size={"height": vision_config.image_size,
-                                                       "width": vision_config.image_size})
-    image_processor.save_pretrained(vision_dir)
-    video_processor = VideoAssistVideoProcessor(**image_processor.to_dict())
+    size = vision_config.image_size
+    image_processor = CLIPImageProcessorPil(size={"shortest_edge": size}, crop_size={"height": size, "width": size})
+    video_processor = save_checkpoint(output, config, trained, image_processor)
     # fps 1 (model_video_chatgpt_general.py:48-54); the original has no frame cap, ours keeps the default one.
     VideoAssistQFormerProcessor(video_processor, tokenizer, bert_tokenizer, config,
                                 SamplingConfig(num_frames=None, fps=1.0)).save_pretrained(output)
@@ -176,7 +165,8 @@ def qformer_settings(trained: dict[str, torch.Tensor], vocab_size: int, source: 
     if words.shape[0] != vocab_size:
         raise ModelError(f"{source}: the Q-Former has {words.shape[0]} word embeddings, its tokenizer (+ [DEC]) "
                          f"{vocab_size} tokens: give the bert-base-uncased tokenizer it was trained with")
-    layers = sorted({int(m.group(1)) for k in trained if (m := re.match(re.escape(prefix) + r"encoder\.layer\.(\d+)\.", k))})
+    layer_key = re.compile(re.escape(prefix) + r"encoder\.layer\.(\d+)\.")
+    layers = sorted({int(m.group(1)) for k in trained if (m := layer_key.match(k))})
     crossed = [n for n in layers if f"{prefix}encoder.layer.{n}.crossattention.attention.query.weight" in trained]
     frequency = crossed[1] - crossed[0] if len(crossed) > 1 else len(layers)
     if not crossed or crossed != list(range(0, len(layers), frequency)):

@@ -13,13 +13,13 @@ import math
 import re
 from pathlib import Path
 
-from safetensors.torch import save_file
 from transformers import CLIPImageProcessorPil, CLIPVisionConfig, CLIPVisionModel
 from transformers.image_utils import PILImageResampling
 
 from ..errors import ModelError
-from ..models.videoassist import VideoAssistConfig, VideoAssistProcessor, VideoAssistVideoProcessor
+from ..models.videoassist import VideoAssistProcessor
 from ..video import SamplingConfig
+from .checkpoint import base_folders, referencing_config, save_checkpoint
 from .hf_folder import write_hf_model
 from .llama import read_tokenizer, without_buffers, write_llama
 from .original import load_state_dict, read_config
@@ -64,7 +64,7 @@ def convert(source, output) -> Path:
         raise ModelError(f"{source}: mm_projector is not one linear layer (keys {sorted(projector_state)})")
 
     vision_config = clip_vision_config(vision_state, source)
-    vision_dir, llm_dir = output / "base_vision", output / "base_llm"
+    vision_dir, llm_dir = base_folders(output)
     write_hf_model(CLIPVisionModel, vision_config, vision_state, vision_dir, source)
     text_config = write_llama(original, llm_state, llm_dir, source)
 
@@ -72,28 +72,14 @@ def convert(source, output) -> Path:
     missing = [m for m in MARKERS if m not in tokenizer.get_vocab()]
     if missing:
         raise ModelError(f"{source}: the tokenizer lacks Valley's marker tokens {missing}")
-    video_token = VideoAssistConfig.video_token
     tokenizer.chat_template = VALLEY_CHAT_TEMPLATE
     tokenizer.save_pretrained(llm_dir)
 
-    config = VideoAssistConfig(
-        vision_config=vision_config.to_dict(),
-        text_config=text_config.to_dict(),
-        token_mode="valley_v1",
-        token_builder_config={"markers": MARKERS},
-        projector_type="linear",
-        select_layer=int(original.get("mm_vision_select_layer", -2)),
-        video_token=video_token,
-        video_token_id=tokenizer.convert_tokens_to_ids(video_token),
-        vision_name_or_path=str(vision_dir.resolve()),
-        llm_name_or_path=str(llm_dir.resolve()),
-    )
-    config.save_pretrained(output)
-    save_file({k: v.contiguous() for k, v in projector_state.items()}, str(output / "model.safetensors"),
-              metadata={"format": "pt"})
-    image_processor = valley_image_processor(vision_config.image_size)
-    image_processor.save_pretrained(vision_dir)
-    video_processor = VideoAssistVideoProcessor(**image_processor.to_dict())
+    config = referencing_config(vision_config, text_config, tokenizer, output, token_mode="valley_v1",
+                                token_builder_config={"markers": MARKERS}, projector_type="linear",
+                                select_layer=int(original.get("mm_vision_select_layer", -2)))
+    video_processor = save_checkpoint(output, config, projector_state,
+                                      valley_image_processor(vision_config.image_size))
     # Valley samples 8 frames evenly (data_util.py:263-266).
     VideoAssistProcessor(video_processor, tokenizer, config, SamplingConfig(num_frames=8)).save_pretrained(output)
     return output

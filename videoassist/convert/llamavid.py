@@ -17,7 +17,6 @@ projections and the query encoder; the processor saves the Q-Former tokenizer in
 
 from __future__ import annotations
 
-import math
 import re
 from pathlib import Path
 
@@ -31,7 +30,7 @@ from ..video import SamplingConfig
 from .checkpoint import base_folders, referencing_config, save_checkpoint
 from .hf_folder import write_hf_model
 from .llama import read_tokenizer, without_buffers, write_llama
-from .original import load_state_dict, load_weights, read_config
+from .original import load_state_dict, load_weights, read_config, vit_shapes
 
 # The original's modules → ours (one to one; the Q-Former's inner names in `qformer_key`).
 VLM_ATT_NAMES = {
@@ -186,19 +185,13 @@ def qformer_settings(trained: dict[str, torch.Tensor], vocab_size: int, source: 
 def eva_tower(state: dict[str, torch.Tensor], path: Path) -> tuple[EvaVitConfig, dict[str, torch.Tensor]]:
     """LAVIS's EVA-ViT-G file → the config of the tower the original builds and its weights (the first 39 blocks;
     the original loads the file with strict=False, so anything else in it is unused)."""
-    try:
-        patch = state["patch_embed.proj.weight"]
-        positions = state["pos_embed"].shape[1]
-        fc1 = state["blocks.0.mlp.fc1.weight"]
-    except KeyError as error:
-        raise ModelError(f"{path}: no EVA-ViT weight {error.args[0]!r} (not LAVIS's eva_vit_g.pth)") from error
-    blocks = {int(m.group(1)) for k in state if (m := re.match(r"blocks\.(\d+)\.", k))}
-    if len(blocks) < EVA_DEPTH:
-        raise ModelError(f"{path}: {len(blocks)} blocks; LLaMA-VID builds {EVA_DEPTH}")
-    width = patch.shape[0]
-    config = EvaVitConfig(image_size=math.isqrt(positions - 1) * patch.shape[-1], patch_size=patch.shape[-1],
-                          hidden_size=width, num_hidden_layers=EVA_DEPTH, num_attention_heads=width // EVA_HEAD_WIDTH,
-                          intermediate_size=fc1.shape[0])
+    shapes = vit_shapes(state, ("patch_embed.proj.weight", "pos_embed", "blocks.0.mlp.fc1.weight"),
+                        r"blocks\.(\d+)\.", f"{path}: no EVA-ViT weight {{key}} (not LAVIS's eva_vit_g.pth)")
+    if shapes.depth < EVA_DEPTH:
+        raise ModelError(f"{path}: {shapes.depth} blocks; LLaMA-VID builds {EVA_DEPTH}")
+    config = EvaVitConfig(image_size=shapes.image_size, patch_size=shapes.patch_size, hidden_size=shapes.width,
+                          num_hidden_layers=EVA_DEPTH, num_attention_heads=shapes.width // EVA_HEAD_WIDTH,
+                          intermediate_size=shapes.mlp_width)
     with torch.device("meta"):
         expected = EvaVitModel(config).state_dict()
     missing = [k for k in expected if k not in state]

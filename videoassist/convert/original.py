@@ -7,7 +7,10 @@ tensors in a dict load, anything else (an arbitrary object, code) is refused wit
 from __future__ import annotations
 
 import json
+import math
 import pickle
+import re
+from dataclasses import dataclass
 from pathlib import Path
 
 import torch
@@ -74,6 +77,31 @@ def load_state_dict(folder: Path) -> dict[str, torch.Tensor]:
     for path in weight_files(folder):
         state.update(load_weights(path))
     return state
+
+
+@dataclass
+class VitShapes:
+    """A ViT's sizes, read off its weights (the originals' configs only name their towers)."""
+
+    width: int
+    patch_size: int
+    image_size: int
+    mlp_width: int
+    depth: int
+
+
+def vit_shapes(state: dict[str, torch.Tensor], keys: tuple[str, str, str], block: str, missing: str) -> VitShapes:
+    """`keys`: the patch conv [width, 3, p, p], the position table (CLS + grid² rows, as its second-to-last
+    dimension) and the first block's first MLP layer; `block`: a regex whose group is a block's number; `missing`:
+    the one-line error's text when a key is absent, with `{key}` in it."""
+    patch_key, positions_key, fc1_key = keys
+    try:
+        patch, positions, fc1 = state[patch_key], state[positions_key].shape[-2], state[fc1_key]
+    except KeyError as error:
+        raise ModelError(missing.format(key=repr(error.args[0]))) from error
+    depth = len({int(m.group(1)) for k in state if (m := re.match(block, k))})
+    return VitShapes(width=patch.shape[0], patch_size=patch.shape[-1],
+                     image_size=math.isqrt(positions - 1) * patch.shape[-1], mlp_width=fc1.shape[0], depth=depth)
 
 
 def _first_line(error: Exception) -> str:

@@ -9,8 +9,6 @@ The output folder holds the CLIP tower and the Llama LLM extracted from the chec
 
 from __future__ import annotations
 
-import math
-import re
 from pathlib import Path
 
 from transformers import CLIPImageProcessorPil, CLIPVisionConfig, CLIPVisionModel
@@ -22,7 +20,7 @@ from ..video import SamplingConfig
 from .checkpoint import base_folders, referencing_config, save_checkpoint
 from .hf_folder import write_hf_model
 from .llama import read_tokenizer, without_buffers, write_llama
-from .original import load_state_dict, read_config
+from .original import load_state_dict, read_config, vit_shapes
 
 # transformers 4.28 saved CLIPVisionModel under `vision_model.`; today's CLIPVisionModel has no such level.
 VISION_PREFIX = "model.vision_tower.vision_model."
@@ -95,22 +93,17 @@ def _check_v1(original: dict, source: Path) -> None:
 
 def clip_vision_config(vision_state: dict, source: Path) -> CLIPVisionConfig:
     """The CLIP vision config, read off the weights' shapes (the Valley config only names the tower)."""
-    try:
-        patch = vision_state["embeddings.patch_embedding.weight"]
-        positions = vision_state["embeddings.position_embedding.weight"].shape[0]
-        fc1 = vision_state["encoder.layers.0.mlp.fc1.weight"]
-    except KeyError as error:
-        raise ModelError(f"{source}: no CLIP vision weight {error.args[0]!r} under {VISION_PREFIX}") from error
-    layers = {int(m.group(1)) for k in vision_state if (m := re.match(r"encoder\.layers\.(\d+)\.", k))}
-    grid = math.isqrt(positions - 1)
-    hidden = patch.shape[0]
+    keys = ("embeddings.patch_embedding.weight", "embeddings.position_embedding.weight",
+            "encoder.layers.0.mlp.fc1.weight")
+    shapes = vit_shapes(vision_state, keys, r"encoder\.layers\.(\d+)\.",
+                        f"{source}: no CLIP vision weight {{key}} under {VISION_PREFIX}")
     return CLIPVisionConfig(
-        hidden_size=hidden,
-        intermediate_size=fc1.shape[0],
-        num_hidden_layers=len(layers),
-        num_attention_heads=hidden // CLIP_HEAD_WIDTH,
-        patch_size=patch.shape[-1],
-        image_size=grid * patch.shape[-1],
+        hidden_size=shapes.width,
+        intermediate_size=shapes.mlp_width,
+        num_hidden_layers=shapes.depth,
+        num_attention_heads=shapes.width // CLIP_HEAD_WIDTH,
+        patch_size=shapes.patch_size,
+        image_size=shapes.image_size,
         hidden_act="quick_gelu",
     )
 

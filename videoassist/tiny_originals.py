@@ -77,8 +77,6 @@ def _save_valley(folder: Path) -> Path:
 
 def _save_llamavid(folder: Path) -> Path:
     """As `YanweiLi/llama-vid-7b-full-224-video-fps-1` (llamavid_arch.py:92-237, qformer.py @ b3d3ae2b)."""
-    from .testing import tiny_tokenizer
-
     tokenizer = tiny_tokenizer()
     tokenizer.save_pretrained(folder)
     state, llm_config = _tiny_llama(len(tokenizer))

@@ -2,7 +2,8 @@
 
     configuration_videoassist    VideoAssistConfig: vision and text sub-configs, token_mode, projector_type
     modeling_videoassist         VideoAssistModel / VideoAssistForCausalLM: tower → token builder → projector → LLM
-    processing_videoassist       VideoAssistProcessor: chat rendering, <video> placeholders, labels
+    processing_videoassist       VideoAssistProcessor: chat rendering, <video> placeholders, labels (and
+                                 VideoAssistQFormerProcessor: questions in a Q-Former's own vocabulary)
     video_processing_videoassist VideoAssistVideoProcessor: frames → pixel values
     vision_tower                 any HF vision model → a global token and a patch grid per frame
     token_builders/              features → visual tokens, one plug-in per token_mode

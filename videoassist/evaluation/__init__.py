@@ -1,10 +1,12 @@
-"""`videoassist eval`: ask a model every question of a Valley-format file and score the answers.
+"""`videoassist eval`: ask a model every question of a benchmark and score the answers.
 
-    items       Valley records → one item per reference reply (question type and language from the data)
+    items       the evaluation item; Valley records → one item per reference reply (type and language from the data)
+    formats/    the benchmarks' own layouts (valley, mvbench, videomme, msvd_qa, msrvtt_qa, activitynet_qa) → items
     vocabulary  the answer vocabulary file (the words answers are judged on)
     scoring     the scorers: by an answer vocabulary, or by normalised match without one
+    choices     multiple-choice answers: the option an answer picks, scored exactly
     run         ask, score, append each prediction (resumable); an unscorable item is recorded, not fatal
-    report      the report per type and language, with errors, and its chart
+    report      the report per type, language and the benchmark's groupings, its headline, errors; its chart
 """
 
 from .items import EvalItem, eval_items

@@ -9,7 +9,7 @@ Chinese when it has CJK characters.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 from videoassist.data import Sample
@@ -30,6 +30,10 @@ class EvalItem:
     reference: str
     question_type: str
     language: str
+    options: tuple[str, ...] = ()  # a multiple-choice question's option texts, for letters A, B, C, ...
+    groups: dict[str, str] = field(default_factory=dict)  # more ways to group the report: {"duration": "short"}
+    window: tuple[float, float] | None = None  # the question is about these seconds of the video only
+    frame_rate: float | None = None  # the video is a folder of frames shown at this rate
 
 
 def _field(fields: dict, names: tuple[str, ...]) -> str | None:

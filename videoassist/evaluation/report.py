@@ -1,4 +1,5 @@
-"""Scored predictions → the report: overall, per question type, per language, errors; and its chart."""
+"""Scored predictions → the report: overall, per question type, per language (and per any other grouping the
+benchmark has, e.g. Video-MME's duration), the benchmark's headline numbers, errors; and its chart."""
 
 from __future__ import annotations
 
@@ -31,21 +32,39 @@ def _groups(predictions: list[dict], field: str) -> dict[str, dict]:
     return groups
 
 
-def summarize(predictions: list[dict]) -> dict:
-    """`predictions`: dicts with question_type, language, and a score (1/0 for answers, recall for captions) or
-    an error.
+def _headline(scored: list[dict], overall: float | None) -> dict:
+    """The numbers papers quote: accuracy in percent; with a judge its mean 0-5 score too; exact-match accuracy
+    where the scorer gave one."""
+    answers = [p for p in scored if p["question_type"] != CAPTION]
+    headline = {"accuracy": None if overall is None else round(100 * overall, 2)}
+    judged = [p["judge_score"] for p in answers if "judge_score" in p]
+    if judged:
+        headline["average_score"] = round(sum(judged) / len(judged), 3)
+    exact = [p["exact"] for p in answers if "exact" in p]
+    if exact:
+        headline["exact_match_accuracy"] = round(100 * sum(exact) / len(exact), 2)
+    return headline
+
+
+def summarize(predictions: list[dict], groups: tuple[str, ...] = ()) -> dict:
+    """`predictions`: dicts with question_type, language, the fields named in `groups`, and a score (1/0 for
+    answers, recall for captions) or an error.
 
     `overall` is the accuracy over the short-answer questions scored (or the mean caption recall when there are
-    none; None when nothing was scored); `n` counts the items scored, `errors` those that could not be, and
+    none; None when nothing was scored); `headline` the benchmark's numbers (see _headline); `by_<group>` the
+    scores per value of each of `groups`; `n` counts the items scored, `errors` those that could not be, and
     `first_errors` lists the first few of them by key."""
     scored = [p for p in predictions if "error" not in p]
     failed = [p for p in predictions if "error" in p]
     answers = [p["score"] for p in scored if p["question_type"] != CAPTION]
     captions = [p["score"] for p in scored if p["question_type"] == CAPTION]
+    overall = _mean(answers) if answers else _mean(captions)
     return {
-        "overall": _mean(answers) if answers else _mean(captions),
+        "overall": overall,
+        "headline": _headline(scored, overall),
         "by_type": _groups(predictions, "question_type"),
         "by_language": _groups(predictions, "language"),
+        **{f"by_{group}": _groups(predictions, group) for group in groups},
         "caption_keyword_recall": _mean(captions),
         "n": len(scored),
         "errors": len(failed),
@@ -57,16 +76,16 @@ def _percent(score: float | None) -> str:
     return "not scored" if score is None else f"{100 * score:.0f}%"
 
 
-def write_chart(report: dict, path: Path, title: str) -> None:
-    """Bar charts of the score per question type and per language; items not scored are noted under the bars
-    and in the title."""
+def write_chart(report: dict, path: Path, title: str, second: str = "language") -> None:
+    """Bar charts of the score per question type and per `second` grouping (language, or a benchmark's own such
+    as duration); items not scored are noted under the bars and in the title."""
     import matplotlib
 
     matplotlib.use("Agg")
     import matplotlib.pyplot as plt
 
     figure, axes = plt.subplots(1, 2, figsize=(10, 4), gridspec_kw={"width_ratios": [3, 1]})
-    for axis, key, label in ((axes[0], "by_type", "question type"), (axes[1], "by_language", "language")):
+    for axis, key, label in ((axes[0], "by_type", "question type"), (axes[1], f"by_{second}", second)):
         groups = report[key]
         names = list(groups)
         bars = axis.bar(names, [100 * (groups[n]["score"] or 0) for n in names], color="#4c72b0")

@@ -20,6 +20,10 @@ Chinese character is a word.
 
 An item that cannot be judged (a question type the vocabulary lacks, a reference with no word the scorer reads)
 raises ScoringError: eval reports it as not scored, never as wrong.
+
+Every scorer eval uses judges items (`check_item(item)`, `score_item(item, prediction)` → the fields the
+prediction's record gets, "score" among them); these two judge by text through `check` and `score`. Multiple-choice
+items are scored by choices.py, open-ended benchmark answers by a local LLM in judge.py.
 """
 
 from __future__ import annotations
@@ -31,16 +35,27 @@ from collections import Counter
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Protocol
 
 from videoassist.errors import DataError
 from videoassist.language import CJK
 
-from .items import CAPTION
+from .items import CAPTION, EvalItem
 from .vocabulary import AnswerVocabulary, read_vocabulary
 
 
 class ScoringError(ValueError):
     """An item the scorer cannot judge: the message says why."""
+
+
+class TextScorer:
+    """Item-level judging for the scorers that judge a reference text by question type (`check`, `score`)."""
+
+    def check_item(self, item: EvalItem) -> None:
+        self.check(item.question_type, item.reference)
+
+    def score_item(self, item: EvalItem, prediction: str) -> dict:
+        return {"score": self.score(item.question_type, prediction, item.reference)}
 
 
 @dataclass(frozen=True)
@@ -58,7 +73,7 @@ def normalise(text: str) -> str:
     return unicodedata.normalize("NFKC", text).lower()
 
 
-class VocabularyScorer:
+class VocabularyScorer(TextScorer):
     """Judges by an answer vocabulary (see the module notes). ValueError when two of its values share a
     writing, or a writing is neither one ASCII word nor free of ASCII."""
 
@@ -199,28 +214,45 @@ def _entries(vocabulary: AnswerVocabulary) -> Iterator[tuple[str, Token]]:
 _MATCH_WORD = re.compile(rf"{CJK.pattern}|(?:(?!{CJK.pattern})[^\W_])+")
 
 
-def _match_words(text: str) -> list[str]:
+def match_words(text: str) -> list[str]:
+    """The words normalised match compares: NFKC, lower case, punctuation dropped, each Chinese character a word."""
     return _MATCH_WORD.findall(normalise(text))
 
 
-class MatchScorer:
-    """The default without a vocabulary: normalised match (see the module notes)."""
+class MatchScorer(TextScorer):
+    """The default without a vocabulary: normalised match (see the module notes). Short answers also get
+    `exact`: 1.0 when the answer's words are exactly the reference's."""
 
     description = "normalised match"
 
+    def score_item(self, item: EvalItem, prediction: str) -> dict:
+        fields = super().score_item(item, prediction)
+        if item.question_type != CAPTION:
+            fields["exact"] = float(match_words(prediction) == match_words(item.reference))
+        return fields
+
     def check(self, question_type: str, reference: str) -> None:
-        if not _match_words(reference):
+        if not match_words(reference):
             raise ScoringError(f"reference {reference!r} has no word to match")
 
     def score(self, question_type: str, prediction: str, reference: str) -> float:
         self.check(question_type, reference)
-        wanted, said = _match_words(reference), _match_words(prediction)
+        wanted, said = match_words(reference), match_words(prediction)
         if question_type == CAPTION:
             return sum((Counter(wanted) & Counter(said)).values()) / len(wanted)
         return float(any(said[i:i + len(wanted)] == wanted for i in range(len(said) - len(wanted) + 1)))
 
 
-Scorer = VocabularyScorer | MatchScorer
+class Scorer(Protocol):
+    """What eval asks of a scorer (these two, choices.ChoiceScorer, judge.LLMJudge)."""
+
+    description: str
+
+    def check_item(self, item: EvalItem) -> None:
+        """ScoringError when the item cannot be judged (it is then not asked)."""
+
+    def score_item(self, item: EvalItem, prediction: str) -> dict:
+        """The fields of the prediction's record: "score" (1/0, or recall for a caption), and any details."""
 
 
 def load_scorer(vocabulary: str | os.PathLike | None) -> Scorer:

@@ -4,6 +4,8 @@
     info = probe("clip.mp4")                                  # cheap facts; VideoError if unusable
     clip = sample_frames("clip.mp4", num_frames=8)           # Valley: 8 evenly spaced frames
     clip = sample_frames("talk.mkv", fps=1, max_frames=256)  # LLaMA-VID: 1 frame per second, capped
+    clip = sample_frames("long.mp4", num_frames=8, window=(12.0, 20.5))  # only the frames of one segment
+    clip = sample_frame_folder("tvqa/clip_0001/", frame_rate=3, num_frames=8)  # extracted frames as a video
     SamplingConfig(num_frames=8)                              # a model's default sampling (its checkpoint keeps it)
 
 Frame i is the i-th frame in presentation order and its timestamp is its real pts, found by a packet scan of
@@ -11,6 +13,7 @@ the file or read from an MP4's index (timeline.py); PyAV (seek + decode forward)
 what is asked. numpy only: no torch here.
 """
 
+from videoassist.video.frame_folder import sample_frame_folder
 from videoassist.video.indices import sample_indices
 from videoassist.video.info import SampledFrames, VideoInfo, VideoLimits
 from videoassist.video.probe import probe
@@ -24,6 +27,7 @@ __all__ = [
     "VideoInfo",
     "VideoLimits",
     "probe",
+    "sample_frame_folder",
     "sample_frames",
     "sample_indices",
 ]

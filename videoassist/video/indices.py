@@ -59,14 +59,27 @@ def sample_indices(
     num_frames: int | None = None,
     sample_fps: float | None = None,
     max_frames: int | None = None,
+    window: tuple[float, float] | None = None,
 ) -> list[int]:
     """Frame indices to decode, in presentation order, for exactly one of `num_frames` or `sample_fps`.
 
     `frame_times` holds every frame's presentation time in seconds from the first frame (a constant-rate video
     of n frames at r fps is `numpy.arange(n) / r`). `max_frames` caps either policy; `num_frames` over the cap
-    becomes the cap, a rate that would give more frames than the cap is re-spaced evenly.
+    becomes the cap, a rate that would give more frames than the cap is re-spaced evenly. `window` (start, end)
+    in seconds: the same policy over only the frames shown in that span (from the one on screen at `start` to the
+    last starting by `end`); [] when the span shows no frame.
     """
     check_request(num_frames, sample_fps, max_frames)
+    if window is not None:
+        times = np.asarray(frame_times, dtype=np.float64)
+        start, end = window
+        first = max(int(np.searchsorted(times, start + _TIME_SLACK_S, side="right")) - 1, 0)
+        last = int(np.searchsorted(times, end + _TIME_SLACK_S, side="right"))
+        if start > end or first >= last or start > times[-1]:
+            return []
+        picked = sample_indices(times[first:last] - times[first], num_frames=num_frames, sample_fps=sample_fps,
+                                max_frames=max_frames)
+        return [first + i for i in picked]
     total = len(frame_times)
     if num_frames is not None:
         return evenly_spaced(total, num_frames if max_frames is None else min(num_frames, max_frames))

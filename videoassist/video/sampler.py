@@ -24,6 +24,7 @@ def sample_frames(
     max_frames: int | None = None,
     backend: str = "auto",
     limits: VideoLimits | None = None,
+    window: tuple[float, float] | None = None,
 ) -> SampledFrames:
     """Frames of a video (or image) file, chosen by exactly one of `num_frames` (N evenly spaced) or `fps`.
 
@@ -33,7 +34,8 @@ def sample_frames(
     forcing decord reads the whole file first (probe's damage check), since decord can crash on a damaged one. A
     still image gives one frame at 0.0 s (backend "image") whatever is asked. Any unusable file raises VideoError;
     a bad request (both or neither of num_frames and fps, a non-positive number, an unknown backend) raises
-    ValueError.
+    ValueError. `window` (start, end) in seconds samples only the frames shown in that span, by the same policy
+    (a benchmark's question about one segment of a longer video); timestamps stay those of the whole video.
     """
     if backend not in BACKENDS:
         raise ValueError(f"backend must be one of {', '.join(BACKENDS)}, got {backend!r}")
@@ -44,7 +46,9 @@ def sample_frames(
         return SampledFrames(frames=inspection.image, timestamps=[0.0], indices=[0], backend="image", info=info)
     assert inspection.table is not None
     times = inspection.table.times
-    indices = sample_indices(times, num_frames=num_frames, sample_fps=fps, max_frames=max_frames)
+    indices = sample_indices(times, num_frames=num_frames, sample_fps=fps, max_frames=max_frames, window=window)
+    if not indices:
+        raise empty_window(path, window, times[-1])
     decoded, used = _decode(path, inspection, indices, backend)
     frames = np.ascontiguousarray(upright(np.stack([decoded[i] for i in indices]), info.rotation))
     return SampledFrames(
@@ -54,6 +58,10 @@ def sample_frames(
         backend=used,
         info=info,
     )
+
+
+def empty_window(path, window: tuple[float, float], last_time: float) -> VideoError:
+    return VideoError(path, f"has no frame from {window[0]:g} s to {window[1]:g} s (its last is at {last_time:.2f} s)")
 
 
 def _decode(

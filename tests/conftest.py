@@ -16,6 +16,18 @@ import av
 import numpy as np
 import pytest
 
+# transformers' video processors need torchvision, which the CPU torch of this project's machines lacks; the tests
+# marked hf_video (HF-native video LLMs through their own processors) run in scripts/test.sh's second venv.
+HAS_TORCHVISION = importlib.util.find_spec("torchvision") is not None
+
+
+def pytest_collection_modifyitems(config, items):
+    skip = pytest.mark.skip(reason="transformers' video processors need torchvision (pip install \"videoassist[hf]\")")
+    for item in items:
+        if not HAS_TORCHVISION and item.get_closest_marker("hf_video"):
+            item.add_marker(skip)
+
+
 # decord is optional (pyproject installs it on x86_64 only): without it, "auto" is PyAV and decord's tests skip.
 HAS_DECORD = importlib.util.find_spec("decord") is not None
 AUTO_BACKEND = "pyav"  # what backend="auto" uses (videoassist.video.sampler)

@@ -130,7 +130,7 @@ def test_a_registered_source_loads_its_names_before_the_general_sources(sources)
 
     registry.register_source(_Named())
     names = [type(source).__name__ for source in registry.registered_sources()]
-    assert names == ["DemoSource", "PackagedDemoFolder", "_Named", "CheckpointFolder", "HubCheckpoint"]
+    assert names == ["DemoSource", "PackagedDemoFolder", "HFVideoModel", "_Named", "CheckpointFolder", "HubCheckpoint"]
     assert load_model("named:x") == ("model named:x", "processor")
 
 

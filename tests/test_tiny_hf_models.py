@@ -4,13 +4,12 @@ classes and answer about a video.
 Every architecture: the folder loads (no missing or unexpected weights), the chat template puts the model's own
 video placeholder in the prompt, and `generate` answers from a 4-frame video given in the exact tensors and
 placeholder layout that model's processor produces (documented per model in VIDEO_LAYOUTS). The end-to-end
-`AutoProcessor` path needs transformers' video processors, which need torchvision: it runs where torchvision is
-installed and is skipped, saying so, where it is not (this project's CPU machines: PyPI has only CUDA builds).
+`AutoProcessor` path needs transformers' video processors, which need torchvision: marked hf_video, it runs in
+scripts/test.sh's second venv (.venv-hf, with torchvision and num2words) and is skipped, saying so, elsewhere.
 """
 
 from __future__ import annotations
 
-import importlib.util
 import inspect
 import json
 
@@ -25,8 +24,6 @@ from videoassist.testing import TINY_HF_ARCHITECTURES, save_tiny_hf_model
 
 FRAMES, SIZE = 4, 32
 QUESTION = "What colour is the circle?"
-HAS_TORCHVISION = importlib.util.find_spec("torchvision") is not None
-HAS_NUM2WORDS = importlib.util.find_spec("num2words") is not None  # SmolVLM's processor spells the frame count
 
 # What each chat template writes for one video (the processor later expands it).
 VIDEO_PLACEHOLDER = {
@@ -203,13 +200,11 @@ def test_processor_config_fits_the_processor_class(folders, arch):
         assert tokenizer.convert_tokens_to_ids(token) != tokenizer.unk_token_id
 
 
-@pytest.mark.skipif(not HAS_TORCHVISION, reason="transformers' video processors need torchvision (not installed)")
+@pytest.mark.hf_video
 @pytest.mark.parametrize("arch", TINY_HF_ARCHITECTURES)
 def test_processor_formats_a_video_chat(folders, arch):
     from transformers import AutoProcessor
 
-    if arch == "smolvlm" and not HAS_NUM2WORDS:
-        pytest.skip("SmolVLM's processor needs num2words")
     processor = AutoProcessor.from_pretrained(folders[arch])
     model = AutoModelForImageTextToText.from_pretrained(folders[arch]).eval()
     frames = np.random.default_rng(0).integers(0, 256, (FRAMES, SIZE, SIZE, 3), dtype=np.uint8)

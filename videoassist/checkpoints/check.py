@@ -1,7 +1,7 @@
 """Whether a model name can be loaded, checked before anything heavy is imported: a checkpoint folder's config.json
-and the headers of its safetensors files, or a hub id's config.json. No torch: `videoassist app` refuses a bad
---model before it starts its server, and every command names the broken file in one line instead of failing inside
-a loader with a traceback.
+and the headers of its safetensors files, or a hub id's config.json, of a model type we load. No torch:
+`videoassist app` refuses a bad --model before it starts its server, and every command names the broken file in one
+line instead of failing inside a loader with a traceback.
 """
 
 from __future__ import annotations
@@ -13,6 +13,12 @@ from ..errors import ModelError, one_line
 
 DEMO_NAME = "demo"  # the model that ships in the package (demo.py): nothing to check
 CONFIG_NAME = "config.json"
+OUR_MODEL_TYPE = "videoassist"
+# transformers' video-capable image-text-to-text models that `hf_video.HFVideoModel` loads (each tested on a tiny
+# folder of videoassist.testing.save_tiny_hf_model).
+HF_VIDEO_MODEL_TYPES = (
+    "llava_onevision", "qwen2_vl", "qwen2_5_vl", "qwen3_vl", "smolvlm", "llava_next_video", "video_llava", "internvl",
+)
 # The checkpoint's own weights (model.safetensors or its shards) and a PEFT adapter's (llm_adapter/).
 WEIGHTS_PATTERNS = ("*.safetensors", "*/adapter_model.safetensors")
 
@@ -20,7 +26,7 @@ WEIGHTS_PATTERNS = ("*.safetensors", "*/adapter_model.safetensors")
 def check_model(name: str) -> None:
     """ModelError (one line naming the folder or file and the problem) unless `name` looks loadable: `demo`, a
     checkpoint folder whose config.json is a JSON object and whose safetensors files are whole, or a hub id
-    whose config.json can be fetched (or is cached)."""
+    whose config.json can be fetched (or is cached); either of a model type we load."""
     if name == DEMO_NAME:
         return
     path = Path(name)
@@ -34,12 +40,7 @@ def check_checkpoint_folder(folder: Path) -> None:
     config = folder / CONFIG_NAME
     if not config.is_file():
         raise ModelError(f"{folder}: not a checkpoint folder (no {CONFIG_NAME})")
-    try:
-        settings = json.loads(config.read_text(encoding="utf-8"))
-    except (OSError, UnicodeDecodeError, json.JSONDecodeError) as error:
-        raise ModelError(f"{config}: cannot be read as JSON ({one_line(error)})") from None
-    if not isinstance(settings, dict):
-        raise ModelError(f"{config}: is not a JSON object")
+    check_model_type(read_config(config, config), folder)
     from safetensors import SafetensorError, safe_open
 
     for weights in sorted(w for pattern in WEIGHTS_PATTERNS for w in folder.glob(pattern)):
@@ -51,13 +52,51 @@ def check_checkpoint_folder(folder: Path) -> None:
 
 
 def check_hub_model(name: str) -> None:
+    check_model_type(read_config(hub_config_file(name), f"{name}: its {CONFIG_NAME}"), name)
+
+
+def hub_config_file(name: str) -> Path:
+    """The hub id's config.json, fetched into (or found in) the hub's cache, where the loader finds it next."""
     from huggingface_hub import hf_hub_download
     from huggingface_hub.errors import EntryNotFoundError, HFValidationError
 
     try:
-        hf_hub_download(name, CONFIG_NAME)  # the loader needs it next: it stays in the hub's cache
+        return Path(hf_hub_download(name, CONFIG_NAME))
     except HFValidationError:
         raise ModelError(f"{name}: no such folder") from None
     except (OSError, EntryNotFoundError) as error:
         problem = one_line(str(error).splitlines()[0] if str(error) else type(error).__name__)
         raise ModelError(f"{name}: no such folder, and not found on the Hugging Face hub ({problem})") from None
+
+
+def read_config(config: Path, where) -> dict:
+    """A config.json as a dict; ModelError naming `where` when it is not a JSON object."""
+    try:
+        settings = json.loads(config.read_text(encoding="utf-8"))
+    except (OSError, UnicodeDecodeError, json.JSONDecodeError) as error:
+        raise ModelError(f"{where}: cannot be read as JSON ({one_line(error)})") from None
+    if not isinstance(settings, dict):
+        raise ModelError(f"{where}: is not a JSON object")
+    return settings
+
+
+def model_type_of(name: str) -> str | None:
+    """The model_type in the config of a folder or a hub id; None when it has none or cannot be read (the
+    checks above say why, in one line)."""
+    path = Path(name)
+    try:
+        config = path / CONFIG_NAME if path.exists() else hub_config_file(name)
+        return read_config(config, name).get("model_type")
+    except ModelError:
+        return None
+
+
+def check_model_type(settings: dict, name) -> None:
+    """A config that names another kind of model (an image-only LLaVA, a text LLM) is refused by name; one without a
+    model_type is left to the loader."""
+    model_type = settings.get("model_type")
+    supported = (OUR_MODEL_TYPE, *HF_VIDEO_MODEL_TYPES)
+    if model_type is not None and model_type not in supported:
+        raise ModelError(
+            f"{name}: model_type {model_type!r} is not a video LLM videoassist loads (supported: {', '.join(supported)})"
+        )

@@ -20,6 +20,11 @@ class ModelSource:
         """→ (model, processor), the model on `device` (when given) and in eval mode."""
         raise NotImplementedError
 
+    @staticmethod
+    def ready(model, device: str | None):
+        """The loaded model on `device` (when given) and in eval mode, as `load` returns it."""
+        return (model.to(device) if device else model).eval()
+
 
 _SOURCES: list[ModelSource] = []
 

@@ -2,9 +2,9 @@
 the first that matches the name loads it.
 
 Registered here, in the order they are asked: `demo` (the shipped model), a folder packaged as the demo is (its
-LLM is the cached Gemma), a checkpoint folder of ours, and a hub id of ours. A checkpoint trained with LoRA keeps
-its PEFT adapter in `llm_adapter/` beside its own weights; it is applied to the LLM on loading (`videoassist merge`
-folds it in for good).
+LLM is the cached Gemma), a folder or hub id of one of transformers' own video LLMs (hf_video.py), a checkpoint
+folder of ours, and a hub id of ours. A checkpoint trained with LoRA keeps its PEFT adapter in `llm_adapter/`
+beside its own weights; it is applied to the LLM on loading (`videoassist merge` folds it in for good).
 """
 
 from __future__ import annotations
@@ -17,6 +17,7 @@ from ..errors import ModelError
 from ..models.videoassist import VideoAssistForCausalLM, VideoAssistProcessor
 from .check import check_checkpoint_folder, check_hub_model
 from .demo import DEMO_NAME, is_packaged_demo, load_demo
+from .hf_video import HFVideoModel
 from .lora import attach_saved_adapter
 from .registry import ModelSource, register_source, registered_sources
 
@@ -32,10 +33,6 @@ def load_model(name_or_path: str, dtype=None, device: str | None = None):
     raise ModelError(f"{name_or_path}: no model source knows this name")
 
 
-def _ready(model, device: str | None):
-    return (model.to(device) if device else model).eval()
-
-
 class DemoSource(ModelSource):
     """`demo`: the model that ships in the package (checkpoints/demo.py)."""
 
@@ -44,7 +41,7 @@ class DemoSource(ModelSource):
 
     def load(self, name: str, dtype=None, device: str | None = None):
         model, processor = load_demo(dtype=dtype)
-        return _ready(model, device), processor
+        return self.ready(model, device), processor
 
 
 class PackagedDemoFolder(ModelSource):
@@ -56,7 +53,7 @@ class PackagedDemoFolder(ModelSource):
 
     def load(self, name: str, dtype=None, device: str | None = None):
         model, processor = load_demo(Path(name), dtype=dtype)
-        return _ready(model, device), processor
+        return self.ready(model, device), processor
 
 
 class CheckpointFolder(ModelSource):
@@ -91,11 +88,12 @@ def _load_checkpoint(name: str, dtype, device: str | None):
         attach_saved_adapter(model, name)
     except (OSError, ValueError, SafetensorError) as error:  # e.g. a referenced base model's files
         raise ModelError(f"{name}: cannot load the model ({str(error).splitlines()[0]})") from error
-    return _ready(model, device), processor
+    return ModelSource.ready(model, device), processor
 
 
 register_source(DemoSource())
 register_source(PackagedDemoFolder())
+register_source(HFVideoModel())
 register_source(CheckpointFolder())
 register_source(HubCheckpoint())
 

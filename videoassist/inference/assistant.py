@@ -1,7 +1,8 @@
 """VideoAssistant: load a model once, then ask about videos, with streamed answers and cached video features.
 
 A question is the processor (the chat with its visual placeholders), `generate` (given the video's features, from
-the cache or encoded once) and decoding the new tokens.
+the cache or encoded once) and decoding the new tokens. Those steps that differ between our model and transformers'
+own video LLMs live in the model's ChatModel (chat_models.py); this loop is the same for both.
 """
 
 from __future__ import annotations
@@ -15,11 +16,10 @@ from pathlib import Path
 import torch
 from transformers import StoppingCriteria, StoppingCriteriaList, TextIteratorStreamer
 
-from ..checkpoints.lora import has_lora, merge_lora
 from ..checkpoints.sources import load_model
 from ..video import sample_frames
+from .chat_models import chat_model_for
 from .feature_cache import CachedVideo, FeatureCache, file_digest
-from .quantize import quantize_lm_head
 
 
 @dataclass
@@ -69,34 +69,31 @@ class VideoAssistant:
     def __init__(self, model, processor, cache_size: int = 16):
         self.model = model.eval()
         self.processor = processor
+        self.chat = chat_model_for(self.model, processor)
         self.cache = FeatureCache(cache_size)
         self._lock = threading.Lock()  # one generation at a time: the model is shared between callers
 
     @classmethod
     def load(cls, name_or_path: str = "demo", dtype=None, device: str | None = None, int8_lm_head: bool = False,
              **kwargs) -> "VideoAssistant":
-        """A LoRA checkpoint's adapter is folded into the LLM's weights (the same arithmetic, without two extra
-        matrix products per layer and token). `int8_lm_head`: CPU decoding with an int8 copy of the LM head
-        (inference/quantize.py): faster, and the logits change slightly."""
+        """`name_or_path`: any name a model source knows (checkpoints/sources.py). A LoRA checkpoint's adapter is
+        folded in; `int8_lm_head`: CPU decoding with an int8 copy of the LM head (inference/quantize.py): faster,
+        and the logits change slightly."""
         model, processor = load_model(name_or_path, dtype=dtype, device=device)
-        if has_lora(model):
-            merge_lora(model)
-        if int8_lm_head:
-            quantize_lm_head(model.language_model)
-        return cls(model, processor, **kwargs)
+        assistant = cls(model, processor, **kwargs)
+        assistant.chat.prepare(int8_lm_head)
+        return assistant
 
     def sampling_settings(self, num_frames=None, fps=None, max_frames=None) -> dict:
-        defaults = self.processor.sampling
+        defaults = self.chat.sampling
         if num_frames is None and fps is None:
             num_frames, fps = defaults.num_frames, defaults.fps
         return {"num_frames": num_frames, "fps": fps, "max_frames": max_frames or defaults.max_frames}
 
     def encode(self, frames, timestamps: list[float], keep_frames: bool = True) -> CachedVideo:
-        """RGB frames [T, H, W, 3] → their vision features (kept with the frames for display, unless told not)."""
-        pixels = self.processor.video_processor(frames)["pixel_values_videos"]
-        with torch.inference_mode():
-            features = self.model.get_video_features(pixels, [len(pixels)])[0]
-        return CachedVideo(features, list(timestamps), frames if keep_frames else None)
+        """RGB frames [T, H, W, 3] → the video as the model's ChatModel keeps it (our model: its vision features),
+        with the frames for display unless told not."""
+        return CachedVideo(self.chat.encode(frames, timestamps), list(timestamps), frames if keep_frames else None)
 
     def video_features(self, video: str | Path | CachedVideo, **sampling) -> tuple[CachedVideo, bool]:
         """Decode, sample and encode the video, or take it from the cache. → (entry, was it cached).
@@ -104,7 +101,7 @@ class VideoAssistant:
         if isinstance(video, CachedVideo):
             return video, False
         settings = self.sampling_settings(**sampling)
-        key = (file_digest(video), tuple(sorted(settings.items())), self.model.config.vision_name_or_path)
+        key = (file_digest(video), tuple(sorted(settings.items())), self.chat.identity)
         entry = self.cache.get(key)
         if entry is not None:
             return entry, True
@@ -127,16 +124,13 @@ class VideoAssistant:
         started = time.perf_counter()
         entry, cached = self.video_features(video, **sampling)
         messages = [*(history or []), {"role": "user", "content": question}]
-        inputs = self.processor([messages], num_frames=[len(entry.timestamps)], add_generation_prompt=True)
-        del inputs["labels"]
-        prompt_length = inputs["input_ids"].shape[1]
-        visual_tokens = int((inputs["input_ids"] == self.processor.video_token_id).sum())
+        prompt = self.chat.prompt(messages, entry)
+        prompt_length = prompt.inputs["input_ids"].shape[1]
 
         def generate(streamer=None, stop: threading.Event | None = None) -> torch.Tensor:
             with self._lock, torch.inference_mode():
                 return self.model.generate(
-                    **inputs.to(self.model.device),
-                    video_features=[entry.features],
+                    **prompt.inputs,
                     max_new_tokens=max_new_tokens,
                     do_sample=temperature > 0,
                     temperature=temperature if temperature > 0 else None,
@@ -144,19 +138,19 @@ class VideoAssistant:
                     top_k=None,
                     streamer=streamer,
                     stopping_criteria=StoppingCriteriaList([StopWhenSet(stop)]) if stop else None,
-                    pad_token_id=self.processor.tokenizer.pad_token_id,
+                    pad_token_id=self.chat.pad_token_id,
                 )
 
         def answer_from(text: str) -> Answer:
-            return Answer(text.strip(), entry.timestamps, visual_tokens, time.perf_counter() - started, cached)
+            return Answer(text.strip(), entry.timestamps, prompt.visual_tokens, time.perf_counter() - started, cached)
 
         if not stream:
-            return answer_from(self.processor.decode(generate()[0, prompt_length:]))
+            return answer_from(self.chat.decode(generate()[0, prompt_length:]))
 
         result = AnswerStream(iter(()))
 
         def chunks() -> Iterator[str]:
-            streamer = TextIteratorStreamer(self.processor.tokenizer, skip_prompt=True, skip_special_tokens=True)
+            streamer = TextIteratorStreamer(self.chat.tokenizer, skip_prompt=True, skip_special_tokens=True)
             stop = threading.Event()
             failure: list[BaseException] = []
 

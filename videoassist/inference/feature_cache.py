@@ -1,4 +1,5 @@
-"""Cache of a video's vision features, so a second question about the same video neither decodes nor encodes it.
+"""Cache of a video's vision features (or, for a model that takes pixels, its sampled frames), so a second
+question about the same video neither decodes nor encodes it again.
 
 Keyed by (file content hash, sampling settings, vision tower): a renamed copy of a file hits the cache, an edited
 file does not. Kept in memory, least recently used first out.
@@ -12,8 +13,6 @@ from collections import OrderedDict
 from dataclasses import dataclass
 from pathlib import Path
 
-from ..models.videoassist import VisionFeatures
-
 
 def file_digest(path: str | Path, chunk_size: int = 1 << 20) -> str:
     digest = hashlib.blake2b(digest_size=16)
@@ -25,7 +24,7 @@ def file_digest(path: str | Path, chunk_size: int = 1 << 20) -> str:
 
 @dataclass
 class CachedVideo:
-    features: VisionFeatures
+    features: object  # what the model's ChatModel.encode made of the frames: our model's VisionFeatures
     timestamps: list[float]
     frames: object  # the sampled RGB frames [T, H, W, 3], for display (the app's frame strip)
 

@@ -165,6 +165,22 @@ def test_app_answers_about_a_sample_clip(folders, arch, monkeypatch):
     assert f"{FRAMES} frames, 0:00.4–0:03.0" in app.chat_message[1].caption[0].value
 
 
+@pytest.mark.hf_video
+def test_a_device_that_cannot_be_used_is_one_line(folders, capsys):
+    assert main(["ask", str(CLIP), "What is it?", "--model", str(folders["internvl"]), "--device", "floppy"]) == 1
+    error = capsys.readouterr().err.strip().splitlines()[-1]  # (after the progress bar of loading the weights)
+    assert error.startswith("videoassist ask: error: device 'floppy': cannot be used (")
+
+
+@pytest.mark.hf_video
+def test_training_on_an_hf_model_is_refused_in_one_line(folders):
+    from videoassist.training.config import ModelSettings
+    from videoassist.training.trainer import load_or_build_model
+
+    with pytest.raises(ModelError, match="training a smolvlm model is not supported yet"):
+        load_or_build_model(ModelSettings(base=str(folders["smolvlm"])))
+
+
 @pytest.mark.skipif(HAS_TORCHVISION, reason="checks the message shown where torchvision is missing")
 def test_without_torchvision_loading_is_one_line_saying_what_to_install(folders, capsys):
     assert main(["ask", str(CLIP), "What is it?", "--model", str(folders["qwen2_vl"])]) == 1
@@ -177,7 +193,7 @@ def test_an_unsupported_model_type_is_one_line_listing_the_supported(tmp_path, c
     folder = tmp_path / "bert"
     folder.mkdir()
     (folder / "config.json").write_text(json.dumps({"model_type": "bert"}))
-    with pytest.raises(ModelError, match="model_type 'bert' is not a video LLM.*videoassist, llava_onevision.*internvl"):
+    with pytest.raises(ModelError, match="model_type 'bert' is not a video LLM.*: videoassist, llava_onevision.*"):
         check_model(str(folder))
     assert main(["ask", str(CLIP), "What is it?", "--model", str(folder)]) == 1
     error = capsys.readouterr().err.strip()

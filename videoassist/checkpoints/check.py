@@ -97,6 +97,5 @@ def check_model_type(settings: dict, name) -> None:
     model_type = settings.get("model_type")
     supported = (OUR_MODEL_TYPE, *HF_VIDEO_MODEL_TYPES)
     if model_type is not None and model_type not in supported:
-        raise ModelError(
-            f"{name}: model_type {model_type!r} is not a video LLM videoassist loads (supported: {', '.join(supported)})"
-        )
+        raise ModelError(f"{name}: model_type {model_type!r} is not a video LLM videoassist loads "
+                         f"(supported: {', '.join(supported)})")

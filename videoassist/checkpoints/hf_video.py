@@ -31,6 +31,8 @@ class HFVideoModel(ModelSource):
 
         try:
             processor = AutoProcessor.from_pretrained(name)
+            on_accelerator = device is not None and device != "cpu"  # then the checkpoint's dtype, else float32
+            dtype = dtype or ("auto" if on_accelerator else None)
             model = AutoModelForImageTextToText.from_pretrained(name, dtype=dtype)
         except (OSError, ValueError, ImportError, SafetensorError) as error:
             raise ModelError(f"{name}: cannot load the model ({one_line(str(error).splitlines()[0])})") from error

@@ -7,6 +7,8 @@ registered, before the general ones (`general = True`: sources that match nearly
 
 from __future__ import annotations
 
+from ..errors import ModelError, one_line
+
 
 class ModelSource:
     """One kind of model name. Subclass it, then `register_source(YourSource())`."""
@@ -23,7 +25,12 @@ class ModelSource:
     @staticmethod
     def ready(model, device: str | None):
         """The loaded model on `device` (when given) and in eval mode, as `load` returns it."""
-        return (model.to(device) if device else model).eval()
+        if device:
+            try:
+                model = model.to(device)
+            except (RuntimeError, AssertionError, ValueError) as error:  # no such device, or torch built without it
+                raise ModelError(f"device {device!r}: cannot be used ({one_line(error)})") from None
+        return model.eval()
 
 
 _SOURCES: list[ModelSource] = []

@@ -29,8 +29,9 @@ def positive(kind: type):
 
 
 def add_model_arguments(parser: argparse.ArgumentParser) -> None:
-    """--model and --int8-lm-head: the commands that load a model for answers (ask, caption, eval)."""
+    """--model, --device and --int8-lm-head: the commands that load a model for answers (ask, caption, eval)."""
     parser.add_argument("--model", default="demo", help="demo, a checkpoint folder or a Hugging Face hub id")
+    parser.add_argument("--device", help="where the model runs, e.g. cuda (default: cpu)")
     parser.add_argument("--int8-lm-head", action="store_true",
                         help="CPU: an int8 copy of the LM head, ~1.4x faster decoding, logits change slightly")
 

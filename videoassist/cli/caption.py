@@ -74,7 +74,7 @@ def run(args) -> int:
         temperature=args.temperature,
     )
     with open_results(args.output, fmt, videos, mode) as results:  # before loading the model: fail fast
-        captioner = Captioner(VideoAssistant.load(args.model, int8_lm_head=args.int8_lm_head), settings)
+        captioner = Captioner(VideoAssistant.load(args.model, device=args.device, int8_lm_head=args.int8_lm_head), settings)
         summary = run_batch(captioner, videos, results, progress=not args.no_progress)
     print(f"caption: {summary.line()} → {args.output}")
     return summary.exit_code(args.strict)

@@ -50,10 +50,8 @@ def chat_with_video(messages: list[dict]) -> list[dict]:
     turn (where our own model's template puts it too)."""
     first_user = next(i for i, message in enumerate(messages) if message["role"] == "user")
     return [
-        {
-            "role": message["role"],
-            "content": [*([{"type": "video"}] if i == first_user else []), {"type": "text", "text": message["content"]}],
-        }
+        {"role": message["role"],
+         "content": [{"type": "video"}] * (i == first_user) + [{"type": "text", "text": message["content"]}]}
         for i, message in enumerate(messages)
     ]
 

@@ -27,9 +27,9 @@ from ..checkpoints.folder import load_checkpoint_weights, save_checkpoint
 from ..checkpoints.runs import RUN_CONFIG, last_complete_checkpoint
 from ..checkpoints.sources import load_model
 from ..data import FailureLog, VideoAssistCollator, build_dataset
-from ..models.videoassist import build_from_base_models
+from ..models.videoassist import VideoAssistForCausalLM, build_from_base_models
 from .callbacks import FailureReportCallback
-from ..errors import ConfigError
+from ..errors import ConfigError, ModelError
 from .config import ModelSettings, TrainConfig, config_to_dict
 from .stages import parameter_table, prepare_for_stage
 from .worker_errors import worker_error
@@ -96,6 +96,9 @@ def load_or_build_model(settings: ModelSettings):
     """→ (model, processor): the `base` checkpoint, or a new model on the two base models."""
     if settings.base:
         model, processor = load_model(settings.base)
+        if not isinstance(model, VideoAssistForCausalLM):  # transformers' own video LLMs answer, but train not yet
+            raise ModelError(f"{settings.base}: training a {model.config.model_type} model is not supported yet; "
+                             "the base is demo or a videoassist checkpoint")
     else:
         model, processor = build_from_base_models(settings.vision, settings.llm, **settings.architecture)
     if settings.sampling is not None:

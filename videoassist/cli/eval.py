@@ -15,7 +15,8 @@ Ask a model every question of a benchmark and score each answer. --format names 
   videomme        Video-MME's parquet (videomme/test-*.parquet; videos in data/): multiple choice, scored exactly,
                   per task type, duration, domain
   msvd_qa, msrvtt_qa, activitynet_qa
-                  test_q.json + test_a.json: open-ended, scored by normalised and exact match
+                  test_q.json + test_a.json: open-ended, judged by --judge MODEL (a local causal LM, the
+                  Video-ChatGPT protocol: yes/no and a 0-5 score, cached) or, by default, normalised and exact match
 (docs/EVAL.md: the layouts, how to download each set, the commands that reproduce published numbers.)
 A Valley file (a JSON list or JSON Lines), besides "id", "video" and "conversations", may give:
   question type  "question_type", "qa_type" or "type", on the human turn or on the record (the turn's wins);
@@ -41,6 +42,12 @@ def register(subparsers):
                                              "them; valley: the JSON's folder)")
     parser.add_argument("--vocabulary", metavar="FILE",
                         help="answer vocabulary JSON (default: answer_vocabulary.json beside --data, if there)")
+    parser.add_argument("--judge", default="none", metavar="MODEL",
+                        help="open-ended formats: a Hugging Face causal LM (folder or cached hub id) judging each "
+                             "answer by Video-ChatGPT's prompt; none (default): normalised and exact match")
+    parser.add_argument("--judge-cache", metavar="FILE",
+                        help="the judge's verdicts, reused by every run that names it (default: "
+                             "<output>.judge.jsonl)")
     parser.add_argument("--output", default="report.json", help="report JSON; the chart goes beside it as .png")
     parser.add_argument("--limit", type=positive(int), help="evaluate only the first N questions (of the shard)")
     parser.add_argument("--shard", type=shard, metavar="I/K",
@@ -67,14 +74,24 @@ def shard(text: str) -> tuple[int, int]:
 
 
 def _scorer(benchmark, args):
+    from videoassist.errors import VideoAssistError
     from videoassist.evaluation import MatchScorer, find_vocabulary, load_scorer
     from videoassist.evaluation.choices import ChoiceScorer
     from videoassist.evaluation.formats import CHOICE, OPEN
+    from videoassist.evaluation.judge import LLMJudge
 
+    judged = args.judge != "none"
+    if judged and benchmark.kind != OPEN:
+        raise VideoAssistError(f"--judge: {args.format} is not open-ended (its answers are scored exactly)")
     if benchmark.kind == CHOICE:
         return ChoiceScorer()
     if benchmark.kind == OPEN:
-        return MatchScorer()
+        cache = Path(args.judge_cache) if args.judge_cache else Path(args.output).with_suffix(".judge.jsonl")
+        if not judged:
+            return MatchScorer()
+        judge = LLMJudge(args.judge, cache)
+        judge.check_model()
+        return judge
     return load_scorer(find_vocabulary(args.data, args.vocabulary))
 
 

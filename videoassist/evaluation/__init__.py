@@ -5,6 +5,7 @@
     vocabulary  the answer vocabulary file (the words answers are judged on)
     scoring     the scorers: by an answer vocabulary, or by normalised match without one
     choices     multiple-choice answers: the option an answer picks, scored exactly
+    judge       open-ended answers judged by a local LLM (Video-ChatGPT's prompt), verdicts cached
     run         ask, score, append each prediction (resumable); an unscorable item is recorded, not fatal
     report      the report per type, language and the benchmark's groupings, its headline, errors; its chart
 """

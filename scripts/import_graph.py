@@ -9,11 +9,7 @@ below videoassist/ (`models/videoassist/projector.py` → `models`; `errors.py` 
 - no cycle between subpackages;
 - the library imports neither `data_tools` nor `recipes` (they import it);
 - `inference` does not import `training`;
-- `video` and `models` import none of `training`, `inference`, `cli`, `demo`.
-
-An import that another change owns and will fix can be marked in EXPECTED_VIOLATIONS (an edge that breaks a rule,
-or the edge that closes a cycle, which then counts as open); an entry that no longer breaks anything is reported
-too, so that the list only shrinks.
+- `video` and `models` import none of `training`, `inference`, `cli`.
 """
 
 from __future__ import annotations
@@ -27,13 +23,8 @@ PACKAGE = "videoassist"
 OUTSIDE = ("data_tools", "recipes")  # import the library, never the reverse
 FORBIDDEN = {
     "inference": ("training",),
-    "video": ("training", "inference", "cli", "demo"),
-    "models": ("training", "inference", "cli", "demo"),
-}
-# (importer, imported) edges known to break a rule or to close a cycle, each to be fixed by another change; remove
-# an entry when its fix lands.
-EXPECTED_VIOLATIONS = {
-    ("demo", "data_tools"): "the demo's training recipe reads the synthetic world; it moves to recipes/demo/",
+    "video": ("training", "inference", "cli"),
+    "models": ("training", "inference", "cli"),
 }
 
 
@@ -138,28 +129,15 @@ def rule_violations(graph: dict[str, dict[str, set[str]]]) -> dict[tuple[str, st
     return broken
 
 
-def cycle_edges(graph: dict[str, dict[str, set[str]]]) -> set[tuple[str, str]]:
-    """The edges that lie on a cycle."""
-    return {(a, b) for component in cycles(graph) for a in component for b in graph[a] if b in component}
-
-
 def report(graph: dict[str, dict[str, set[str]]]) -> list[str]:
-    """The problems: cycles and rule violations not in EXPECTED_VIOLATIONS, and entries of it that no longer
-    break anything."""
+    """The problems: cycles and rule violations, each with the modules whose imports make it."""
     problems = []
-    open_graph = {a: {b: m for b, m in targets.items() if (a, b) not in EXPECTED_VIOLATIONS}
-                  for a, targets in graph.items()}
-    for component in cycles(open_graph):
-        edges = [f"{a} -> {b} ({', '.join(sorted(graph[a][b]))})" for a in component for b in open_graph[a]
+    for component in cycles(graph):
+        edges = [f"{a} -> {b} ({', '.join(sorted(graph[a][b]))})" for a in component for b in graph[a]
                  if b in component]
         problems.append(f"cycle between {', '.join(component)}: " + "; ".join(edges))
-    broken = rule_violations(graph)
-    for (source, target), rule in sorted(broken.items()):
-        if (source, target) not in EXPECTED_VIOLATIONS:
-            problems.append(f"{rule} ({', '.join(sorted(graph[source][target]))})")
-    for edge in sorted(set(EXPECTED_VIOLATIONS) - set(broken) - cycle_edges(graph)):
-        problems.append(f"{edge[0]} -> {edge[1]} no longer breaks a rule or closes a cycle: remove it from "
-                        "EXPECTED_VIOLATIONS")
+    for (source, target), rule in sorted(rule_violations(graph).items()):
+        problems.append(f"{rule} ({', '.join(sorted(graph[source][target]))})")
     return problems
 
 
@@ -168,9 +146,6 @@ def main(argv: list[str] | None = None) -> int:
     graph = build_graph(root)
     for source in sorted(graph):
         print(f"{source} -> {', '.join(sorted(graph[source])) or '(nothing)'}")
-    expected = set(EXPECTED_VIOLATIONS) & (set(rule_violations(graph)) | cycle_edges(graph))
-    for edge in sorted(expected):
-        print(f"expected, to be fixed: {edge[0]} -> {edge[1]} ({EXPECTED_VIOLATIONS[edge]})")
     problems = report(graph)
     for problem in problems:
         print(f"error: {problem}", file=sys.stderr)

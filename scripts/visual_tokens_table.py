@@ -7,11 +7,12 @@ for Valley's vision tower (CLIP ViT-L/14 at 224 px: a 16×16 patch grid). No wei
 """
 
 import argparse
+import json
 from pathlib import Path
 
 from transformers import CLIPVisionConfig
 
-from videoassist.demo.visual_words import VOCABULARY
+from videoassist.checkpoints.demo import DEMO_MODEL
 from videoassist.models.videoassist import VideoAssistConfig
 
 FRAME_COUNTS = (8, 16, 64, 3600)
@@ -22,7 +23,8 @@ MODES = [  # (token mode, its token_builder_config, what the row says about it)
     ("llamavid", {"content_pool": "mean"}, " (mean)"),
     ("llamavid", {"content_pool": "grid:2"}, " (grid:2)"),
     ("llamavid", {"content_pool": "grid:4"}, " (grid:4)"),
-    ("objects", VOCABULARY, ""),  # the demo's vocabulary (its size does not change the count)
+    # the released demo's settings, its vocabulary among them (the vocabulary's size does not change the count)
+    ("objects", json.loads((DEMO_MODEL / "config.json").read_text())["token_builder_config"], ""),
 ]
 
 

@@ -46,7 +46,7 @@ def test_demo_captions_a_clip_with_its_objects(demo):
 
 
 def test_the_demo_folder_loads_by_its_path_too(demo):
-    # A copy of the shipped folder, or one released by scripts/train_demo.sh, names Gemma without a path.
+    # A copy of the shipped folder, or one released by recipes/demo/train_demo.sh, names Gemma without a path.
     from videoassist.checkpoints.demo import DEMO_MODEL
 
     by_path = VideoAssistant.load(str(DEMO_MODEL))

@@ -9,12 +9,12 @@ import pytest
 import torch
 from safetensors.torch import load_file
 
+from recipes.demo.release import package
 from videoassist.checkpoints.demo import load_demo
-from videoassist.demo.release import package
-from videoassist.errors import ModelError
-from videoassist.checkpoints.sources import load_model
-from videoassist.testing import save_tiny_model
 from videoassist.checkpoints.folder import save_checkpoint
+from videoassist.checkpoints.sources import load_model
+from videoassist.errors import ModelError
+from videoassist.testing import save_tiny_model
 from videoassist.training.lora import add_lora
 
 

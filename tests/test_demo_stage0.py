@@ -15,13 +15,13 @@ from data_tools.synth.generate import SynthConfig, generate
 from data_tools.synth.scoring import score_answer
 from data_tools.synth.vocabulary import COLOUR_RGB
 from data_tools.synth.world import Clip
-from videoassist.demo.augment import augment
-from videoassist.demo.check import check_tower
-from videoassist.demo.frame_cache import build_cache, ground_truth, load_split
-from videoassist.demo.pretrain import train_vision
-from videoassist.demo.scene import ClipScene, answer, scene_from_cells
-from videoassist.demo.settings import AugmentSettings, FrameSettings, load_settings
-from videoassist.demo.targets import COLOUR_KEYS, PAIR_INDEX, SHAPE_KEYS, cell_targets, pair_tables
+from recipes.demo.augment import augment
+from recipes.demo.check import check_tower
+from recipes.demo.frame_cache import build_cache, ground_truth, load_split
+from recipes.demo.pretrain import train_vision
+from recipes.demo.scene import ClipScene, answer, scene_from_cells
+from recipes.demo.settings import AugmentSettings, FrameSettings, load_settings
+from recipes.demo.targets import COLOUR_KEYS, PAIR_INDEX, SHAPE_KEYS, cell_targets, pair_tables
 
 GRID = 8
 
@@ -203,7 +203,7 @@ def test_tiny_resnet_tower_trains_and_is_checked_on_mp4_clips(world, cache, tmp_
 
 
 def test_teacher_forced_counts_only_answer_tokens_and_every_question(world):
-    from videoassist.demo.teacher_forced import answer_positions, teacher_forced_accuracy
+    from recipes.demo.teacher_forced import answer_positions, teacher_forced_accuracy
     from videoassist.testing import build_tiny_model
 
     model, processor = build_tiny_model("valley_v1")
@@ -217,3 +217,37 @@ def test_teacher_forced_counts_only_answer_tokens_and_every_question(world):
     report = teacher_forced_accuracy(model.eval(), processor, records, world, progress=False)
     assert report["overall"]["n"] == len(records)
     assert sum(v["n"] for k, v in report.items() if k in ("en", "zh")) == len(records)
+
+
+def test_align_trains_the_read_out_through_the_loop_and_writes_the_frozen_model(world, cache, tmp_path):
+    """Stage 1 on a tiny stage-0 ResNet and a tiny LLM: the read-out learns (the cell classifier stays), the run is
+    checkpointed by the loop, the model is written with `freeze` set and loads; a finished run is skipped."""
+    from recipes.demo.align import train_readout
+    from recipes.demo.settings import AlignSettings
+    from recipes.demo.visual_words import ARCHITECTURE
+    from videoassist.checkpoints.sources import load_model
+    from videoassist.models.videoassist import build_from_base_models
+    from videoassist.testing import save_tiny_model
+
+    settings = _tiny(**{"tower.kind": "resnet", "tower.embedding_size": 8, "tower.hidden_sizes": [8, 8, 16],
+                        "tower.depths": [1, 1, 1], "train.steps": 1})
+    assert train_vision(world, cache, tmp_path / "vision", settings, progress=False)
+    llm = save_tiny_model(tmp_path / "tiny") / "base_llm"
+    model, processor = build_from_base_models(str(tmp_path / "vision" / "tower"), str(llm), select_layer=-1,
+                                              vision_grid=settings.tower.grid(128), **ARCHITECTURE)
+    model.save_pretrained(tmp_path / "base")
+    processor.save_pretrained(tmp_path / "base")
+    before = {k: v.clone() for k, v in model.token_builder.state_dict().items()}
+
+    align = AlignSettings(steps=4, batch_size=4, warmup_steps=1, eval_every=2, checkpoint_every=2)
+    metrics = train_readout(tmp_path / "base", world, cache, tmp_path / "align", align, progress=False)
+    assert metrics["step"] == 4 and 0 <= metrics["count_acc"] <= 1
+    logged = [json.loads(line) for line in (tmp_path / "align" / "readout_log.jsonl").read_text().splitlines()]
+    assert [entry["step"] for entry in logged] == [2, 4]
+    assert json.loads((tmp_path / "align" / "checkpoint" / "state.json").read_text())["step"] == 4
+    aligned, _ = load_model(str(tmp_path / "align"))
+    assert aligned.config.token_builder_config.freeze
+    after = aligned.token_builder.state_dict()
+    assert torch.equal(after["cell_class.weight"], before["cell_class.weight"])  # the stage-0 classifier stays
+    assert not torch.equal(after["count.weight"], before["count.weight"])  # the read-out learned
+    assert train_readout(tmp_path / "base", world, cache, tmp_path / "align", align, progress=False) == metrics

@@ -6,9 +6,9 @@ import torch
 
 from data_tools.synth.vocabulary import ALL_PAIRS
 from data_tools.synth.world import Clip, Event, WorldObject
-from videoassist.demo.align import mirror, readout_losses
+from recipes.demo.align import mirror, readout_losses
+from recipes.demo.visual_words import EVENT_KEYS, IGNORE, MOTION_KEYS, VOCABULARY, scene_targets
 from videoassist.checkpoints.demo import DEMO_MODEL
-from videoassist.demo.visual_words import EVENT_KEYS, IGNORE, MOTION_KEYS, VOCABULARY, scene_targets
 from videoassist.models.videoassist import VideoAssistConfig
 from videoassist.models.videoassist.token_builders import ObjectScene, ObjectTokens, ObjectTokensConfig
 from videoassist.testing import TINY_BUILDER_SETTINGS, build_tiny_model, tiny_config

@@ -1,6 +1,6 @@
 """The `demo` model at run time: its trained weights in the package, Gemma 3 270M from the cache.
 
-The shipped folder (written by the recipe's `python -m videoassist.demo.release`) names its LLM by the bare name
+The shipped folder (written by the recipe's `python -m recipes.demo release`) names its LLM by the bare name
 of `gemma_folder()`, with no path of the machine that packaged it, and carries no tokenizer; `load_demo` puts the
 converted Gemma folder back in as the LLM and its tokenizer. Nothing here imports the recipe that trained it.
 """

@@ -45,8 +45,8 @@ class DemoSource(ModelSource):
 
 
 class PackagedDemoFolder(ModelSource):
-    """A folder packaged as the demo is: a copy of the shipped one, or one released by scripts/train_demo.sh. Its
-    config names Gemma without a path, which only the demo's loading resolves."""
+    """A folder packaged as the demo is: a copy of the shipped one, or one released by recipes/demo/train_demo.sh.
+    Its config names Gemma without a path, which only the demo's loading resolves."""
 
     def matches(self, name: str) -> bool:
         return is_packaged_demo(Path(name))

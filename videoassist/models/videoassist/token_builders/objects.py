@@ -13,11 +13,11 @@ colour and shape), its motion, its event and its order. Each token is a probabil
 words* (`ObjectTokensConfig.words`) that a linear projector maps to the LLM's width; a slot that holds no object
 moves its mass to the "empty" word. The vocabulary (the classes, motions, events, orders and counts) is the
 training recipe's, stored in the checkpoint's `token_builder_config`; every size here follows from it.
-Initialised with the LLM's own embeddings of the words (videoassist/demo/build.py does), the tokens start as soft
-text.
+Initialised with the LLM's own embeddings of the words (the demo recipe's recipes/demo/build.py does), the
+tokens start as soft text.
 
 Everything before the transformer is linear in the tower's features; the read-out is trained with direct
-supervision (videoassist/demo/align.py), then frozen (`freeze`) while the LLM learns to read it.
+supervision (recipes/demo/align.py), then frozen (`freeze`) while the LLM learns to read it.
 """
 
 from __future__ import annotations

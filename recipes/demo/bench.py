@@ -1,9 +1,9 @@
 """Time stage-0 training steps of candidate towers on one fixed synthetic batch (docs/BENCHMARKS.md).
 
-    python -m videoassist.demo.bench --set tower.kind=resnet --set tower.kind=clip [--steps 4]
+    python -m recipes.demo bench --set tower.kind=resnet --set tower.kind=clip [--steps 4]
 
-Each `--set` (KEY=VALUE pairs separated by ";", values YAML) is one candidate on top of configs/demo/vision.yaml;
-the step is the real one (augmentation, tower, probes, losses, backward, AdamW) on random pixels.
+Each `--set` (KEY=VALUE pairs separated by ";", values YAML) is one candidate on top of the recipe's
+configs/vision.yaml; the step is the real one (augmentation, tower, probes, losses, backward, AdamW) on random pixels.
 """
 
 from __future__ import annotations
@@ -11,19 +11,22 @@ from __future__ import annotations
 import argparse
 import json
 import time
+from pathlib import Path
 
 import torch
 
-from ..models.videoassist.vision_tower import VisionTower
+from videoassist.cli import positive
+from videoassist.models.videoassist.vision_tower import VisionTower
 from .augment import augment
 from .pretrain import make_optimizer, run_probes
 from .probes import Probes, probe_losses
 from .settings import load_settings
+from .steps import DEFAULT_CONFIG
 from .targets import cell_targets
 from .tower import build_tower, image_processor
 
 
-def time_steps(overrides: list[str], steps: int, config: str) -> dict:
+def time_steps(overrides: list[str], steps: int, config: Path) -> dict:
     settings = load_settings(config, overrides)
     model = build_tower(settings.tower, settings.frames)
     probes = Probes(settings.tower.feature_width)
@@ -52,17 +55,17 @@ def time_steps(overrides: list[str], steps: int, config: str) -> dict:
             "wall_s": walls, "cpu_s": cpus}
 
 
-def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(prog="python -m videoassist.demo.bench", description=__doc__.split("\n")[0])
+def register(subparsers) -> None:
+    parser = subparsers.add_parser("bench", help="time stage-0 steps of candidate towers",
+                                   description=__doc__.split("\n")[0])
     parser.add_argument("--set", action="append", default=[], help="one candidate: KEY=VALUE[;KEY=VALUE...]")
-    parser.add_argument("--steps", type=int, default=4)
-    parser.add_argument("--config", default="configs/demo/vision.yaml")
-    args = parser.parse_args(argv)
+    parser.add_argument("--steps", type=positive(int), default=4)
+    parser.add_argument("--config", type=Path, default=DEFAULT_CONFIG)
+    parser.set_defaults(func=run)
+
+
+def run(args: argparse.Namespace) -> int:
     for candidate in args.set or [""]:
         overrides = [item for item in candidate.split(";") if item]
         print(json.dumps(time_steps(overrides, args.steps, args.config)), flush=True)
     return 0
-
-
-if __name__ == "__main__":
-    raise SystemExit(main())

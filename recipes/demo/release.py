@@ -7,7 +7,7 @@ what the answers hang on); it drops the tokenizer and the reference, adds Gemma'
 derivative) and, under `recipe/`, the records of how it was made: stage 2's training config and log, and the
 stage-1 read-out's log. The folder is loaded by videoassist.checkpoints.demo (`--model demo`).
 
-    python -m videoassist.demo.release --checkpoint outputs/demo/instruct --out videoassist/demo/weights/model
+    python -m recipes.demo release --checkpoint outputs/demo/instruct    # --out: default the package's demo folder
 """
 
 from __future__ import annotations
@@ -15,7 +15,6 @@ from __future__ import annotations
 import argparse
 import json
 import shutil
-import sys
 from pathlib import Path
 
 import torch
@@ -23,12 +22,12 @@ import yaml
 from safetensors.torch import load_file, save_file
 from transformers.trainer import TRAINER_STATE_NAME
 
-from ..checkpoints.atomic import atomic_write
-from ..checkpoints.demo import DEMO_MODEL
-from ..checkpoints.gemma import GEMMA_TERMS, gemma_folder
-from ..checkpoints.lora import ADAPTER_WEIGHTS, adapter_folder
-from ..checkpoints.runs import RUN_CONFIG, last_complete_checkpoint
-from ..errors import ModelError, VideoAssistError
+from videoassist.checkpoints.atomic import atomic_write
+from videoassist.checkpoints.demo import DEMO_MODEL
+from videoassist.checkpoints.gemma import GEMMA_TERMS, gemma_folder
+from videoassist.checkpoints.lora import ADAPTER_WEIGHTS, adapter_folder
+from videoassist.checkpoints.runs import RUN_CONFIG, last_complete_checkpoint
+from videoassist.errors import ModelError, one_line
 
 SETTINGS_FILES = ("generation_config.json", "processor_config.json")
 FULL_PRECISION = ("token_builder.", "projector.")  # small, and what the visual tokens are made of
@@ -37,6 +36,13 @@ FULL_PRECISION = ("token_builder.", "projector.")  # small, and what the visual 
 def package(checkpoint: Path, out: Path, llm: Path) -> None:
     """Write the shippable demo folder `out` from a trained checkpoint on the LLM folder `llm` (its terms of use
     go along, where it has them); `out` appears, or is replaced, only once complete."""
+    try:
+        _package(checkpoint, out, llm)
+    except (OSError, json.JSONDecodeError) as error:  # a file of the checkpoint missing or unreadable
+        raise ModelError(f"{checkpoint}: cannot be packaged ({one_line(error)})") from error
+
+
+def _package(checkpoint: Path, out: Path, llm: Path) -> None:
     config = json.loads((checkpoint / "config.json").read_text())
     if config.get("vision_name_or_path") or not config.get("llm_name_or_path"):
         raise ModelError(f"{checkpoint}: not a demo checkpoint (the tower must be stored and Gemma referenced)")
@@ -84,20 +90,16 @@ def _copy_records(checkpoint: Path, records: Path) -> None:
             shutil.copy2(base / name, records / f"align_{name.removeprefix('readout_')}")
 
 
-def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(prog="python -m videoassist.demo.release", description=__doc__.split("\n")[0])
+def register(subparsers) -> None:
+    parser = subparsers.add_parser("release", help="package stage 2's checkpoint into the shipped demo folder",
+                                   description=__doc__.split("\n")[0])
     parser.add_argument("--checkpoint", type=Path, required=True, help="a trained checkpoint of the recipe")
-    parser.add_argument("--out", type=Path, default=DEMO_MODEL)
-    args = parser.parse_args(argv)
-    try:
-        package(args.checkpoint, args.out, gemma_folder())
-    except (VideoAssistError, OSError) as error:
-        print(f"error: {error}", file=sys.stderr)
-        return 1
+    parser.add_argument("--out", type=Path, default=DEMO_MODEL, help=f"default: the package's {DEMO_MODEL.name}/")
+    parser.set_defaults(func=run)
+
+
+def run(args: argparse.Namespace) -> int:
+    package(args.checkpoint, args.out, gemma_folder())
     size = sum(f.stat().st_size for f in args.out.rglob("*") if f.name.endswith(".safetensors"))
     print(f"{args.out}: {size / 1e6:.1f} MB of weights")
     return 0
-
-
-if __name__ == "__main__":
-    sys.exit(main())

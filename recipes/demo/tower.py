@@ -17,7 +17,7 @@ import torch
 from transformers import (CLIPImageProcessorPil, CLIPVisionConfig, CLIPVisionModel, PreTrainedModel, ResNetConfig,
                           ResNetModel)
 
-from ..models.videoassist import VideoAssistVideoProcessor
+from videoassist.models.videoassist import VideoAssistVideoProcessor
 from .settings import FrameSettings, TowerSettings
 
 

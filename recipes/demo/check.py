@@ -21,11 +21,11 @@ from tqdm import tqdm
 
 from data_tools.synth.scoring import score_answer
 from data_tools.synth.world import Clip
-from ..errors import DataError, ModelError
-from ..models.videoassist import VideoAssistVideoProcessor
-from ..models.videoassist.base_models import load_vision_model
-from ..models.videoassist.vision_tower import VisionTower
-from ..video import sample_frames
+from videoassist.errors import DataError, ModelError
+from videoassist.models.videoassist import VideoAssistVideoProcessor
+from videoassist.models.videoassist.base_models import load_vision_model
+from videoassist.models.videoassist.vision_tower import VisionTower
+from videoassist.video import sample_frames
 from .frame_cache import ground_truth
 from .probes import ProbeOutputs, Probes, frame_metrics
 from .scene import ClipScene, answer, scene_from_cells

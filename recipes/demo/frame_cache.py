@@ -20,9 +20,9 @@ import numpy as np
 from tqdm import tqdm
 
 from data_tools.synth.world import Clip
-from ..checkpoints.atomic import open_atomic
-from ..errors import DataError
-from ..video import sample_frames
+from videoassist.checkpoints.atomic import open_atomic
+from videoassist.errors import DataError
+from videoassist.video import sample_frames
 from .settings import FrameSettings
 from .targets import pair_tables
 from .tower import image_processor, resize_uint8

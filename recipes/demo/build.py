@@ -8,22 +8,21 @@ The `objects` token mode starts from what is known: its cell classifier is the s
 (shape, colour) pair and of the centre's offset, and its projector maps each visual word of the model's stored
 vocabulary (visual_words.VOCABULARY) to Gemma's embedding of that English word, so its tokens begin as soft text.
 
-    python -m videoassist.demo.build --tower outputs/demo/vision --out outputs/demo/base [--token-mode objects]
+    python -m recipes.demo build --tower outputs/demo/vision --out outputs/demo/base [--token-mode objects]
 """
 
 from __future__ import annotations
 
 import argparse
-import sys
 from pathlib import Path
 
 import torch
 from safetensors.torch import load_file
 
-from ..checkpoints.atomic import atomic_write
-from ..checkpoints.gemma import gemma_folder
-from ..errors import ModelError, VideoAssistError
-from ..models.videoassist import build_from_base_models
+from videoassist.checkpoints.atomic import atomic_write
+from videoassist.checkpoints.gemma import gemma_folder
+from videoassist.errors import ModelError
+from videoassist.models.videoassist import build_from_base_models
 from .settings import load_settings
 from .visual_words import ARCHITECTURE
 
@@ -59,30 +58,26 @@ def init_object_tokens(model, tokenizer, probes_file: Path) -> None:
     model.projector.bias.zero_()
 
 
-def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(prog="python -m videoassist.demo.build", description=__doc__.split("\n")[0])
+def register(subparsers) -> None:
+    parser = subparsers.add_parser("build", help="the VideoAssist model on the stage-0 tower and Gemma",
+                                   description=__doc__.split("\n")[0])
     parser.add_argument("--tower", type=Path, required=True, help="stage-0 result folder (tower/, settings.yaml)")
     parser.add_argument("--out", type=Path, required=True)
     parser.add_argument("--token-mode", default="objects",
                         help="objects (the demo's), or valley_v1 / valley_v2 / valley_v3 / llamavid for ablations")
     parser.add_argument("--projector", default="mlp2x_gelu", help="projector of the other token modes")
-    args = parser.parse_args(argv)
+    parser.set_defaults(func=run)
+
+
+def run(args: argparse.Namespace) -> int:
     if (args.out / "config.json").is_file():
         print(f"{args.out}: already built")
         return 0
-    try:
-        architecture = (ARCHITECTURE if args.token_mode == "objects"
-                        else {"token_mode": args.token_mode, "projector_type": args.projector})
-        model, processor = build_demo_model(args.tower, **architecture)
-    except VideoAssistError as error:
-        print(f"error: {error}", file=sys.stderr)
-        return 1
+    architecture = (ARCHITECTURE if args.token_mode == "objects"
+                    else {"token_mode": args.token_mode, "projector_type": args.projector})
+    model, processor = build_demo_model(args.tower, **architecture)
     with atomic_write(args.out) as partial:
         model.save_pretrained(partial)
         processor.save_pretrained(partial)
     print(f"{args.out}: {model.config.num_visual_tokens(processor.sampling.num_frames)} visual tokens per video")
     return 0
-
-
-if __name__ == "__main__":
-    sys.exit(main())

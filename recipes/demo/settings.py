@@ -18,7 +18,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from ..config_files import load_dataclass
+from videoassist.config_files import load_dataclass
 
 
 @dataclass(frozen=True)
@@ -121,6 +121,7 @@ class AlignSettings:
     seed: int = 0
     flip: float = 0.5           # probability of mirroring a clip's tracks, per axis (motion labels follow)
     eval_every: int = 500
+    checkpoint_every: int = 500
 
 
 @dataclass(frozen=True)

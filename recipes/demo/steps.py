@@ -1,27 +1,55 @@
-"""`python -m videoassist.demo STEP`: the demo model's own stages, step by step, resumable.
+"""The recipe's stages over one work folder: `python -m recipes.demo data|vision|check|align`.
 
-    data    make the training world and the check world (python -m data_tools synth), cache the training frames
+    data    make the training world and the check world (data_tools' synthetic world), cache the training frames
     vision  stage 0: pre-train the vision tower with its probes (resumes from <work>/vision/checkpoint)
     check   score the tower's probes on the check world, decoded from MP4 (writes <work>/vision/check.json)
-    align   stage 1: train the `objects` read-out of <work>/base (python -m videoassist.demo.build) on the cached
-            train clips' ground truth; writes <work>/align
+    align   stage 1: train the `objects` read-out of <work>/base (`python -m recipes.demo build`) on the cached
+            train clips' ground truth; writes <work>/align (resumes from its checkpoint)
 
-Everything lives under --work (default outputs/demo); the settings come from --config (configs/demo/vision.yaml),
-`--set train.steps=10` overrides one of them (the value is YAML).
+Everything lives under --work (default outputs/demo); the settings come from --config (configs/vision.yaml
+beside this file), `--set train.steps=10` overrides one of them (the value is YAML).
 """
 
 from __future__ import annotations
 
 import argparse
 import json
-import sys
 from pathlib import Path
 
-from ..checkpoints.atomic import open_atomic
-from ..errors import VideoAssistError
+from videoassist.checkpoints.atomic import open_atomic
 from .settings import VisionSettings, load_settings
 
-DEFAULT_CONFIG = Path("configs/demo/vision.yaml")
+DEFAULT_CONFIG = Path(__file__).resolve().parent / "configs" / "vision.yaml"
+STEPS = {
+    "data": "make the synthetic worlds and cache the training frames",
+    "vision": "stage 0: pre-train the vision tower with its probes (resumable)",
+    "check": "score the stage-0 tower's probes on the held-out check world",
+    "align": "stage 1: train the objects read-out of <work>/base on the ground truth (resumable)",
+}
+
+
+def register(subparsers) -> None:
+    for name, summary in STEPS.items():
+        parser = subparsers.add_parser(name, help=summary, description=summary)
+        parser.add_argument("--config", type=Path, default=DEFAULT_CONFIG, help="the recipe's settings (YAML)")
+        parser.add_argument("--work", type=Path, default=Path("outputs/demo"), help="the work folder")
+        parser.add_argument("--set", action="append", default=[], metavar="KEY=VALUE", help="override a setting")
+        if name in ("vision", "check"):
+            parser.add_argument("--run", type=Path, default=None, help="the stage-0 run folder (default <work>/vision)")
+        if name == "check":
+            parser.add_argument("--splits", default="train,val,test", help="splits of the check world to score")
+        parser.set_defaults(func=run)
+
+
+def run(args: argparse.Namespace) -> int:
+    settings = load_settings(args.config, args.set)
+    if args.command == "data":
+        return step_data(settings, args.work)
+    if args.command == "vision":
+        return step_vision(settings, args.work, args.run)
+    if args.command == "check":
+        return step_check(settings, args.work, args.run, tuple(args.splits.split(",")))
+    return step_align(settings, args.work)
 
 
 def _paths(work: Path, run: Path | None = None) -> dict[str, Path]:
@@ -87,31 +115,3 @@ def step_align(settings: VisionSettings, work: Path) -> int:
     paths = _paths(work)
     train_readout(work / "base", paths["world_train"], paths["cache"], work / "align", settings.align)
     return 0
-
-
-def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(prog="python -m videoassist.demo", description=__doc__.split("\n")[0])
-    parser.add_argument("step", choices=("data", "vision", "check", "align"))
-    parser.add_argument("--config", type=Path, default=DEFAULT_CONFIG)
-    parser.add_argument("--work", type=Path, default=Path("outputs/demo"))
-    parser.add_argument("--set", action="append", default=[], metavar="KEY=VALUE", help="override a setting")
-    parser.add_argument("--run", type=Path, default=None, help="the stage-0 run folder (default <work>/vision)")
-    parser.add_argument("--splits", default="train,val,test", help="check: splits of the check world to score")
-    args = parser.parse_args(argv)
-    try:
-        settings = load_settings(args.config if args.config.is_file() or args.config != DEFAULT_CONFIG else None,
-                                 args.set)
-        if args.step == "data":
-            return step_data(settings, args.work)
-        if args.step == "vision":
-            return step_vision(settings, args.work, args.run)
-        if args.step == "align":
-            return step_align(settings, args.work)
-        return step_check(settings, args.work, args.run, tuple(args.splits.split(",")))
-    except VideoAssistError as error:
-        print(f"error: {error}", file=sys.stderr)
-        return 1
-
-
-if __name__ == "__main__":
-    sys.exit(main())

@@ -3,18 +3,19 @@
 The built model's cell classifier (the stage-0 probes) turns each cached train clip into class tracks once (tower
 and classifier frozen, so the tracks are fixed); then the read-out's transformer and heads learn, per clip, the
 number of objects and, per class, whether it names an object, its motion, its event and its order
-(visual_words.scene_targets), with cross-entropy. Tracks are mirrored left-right and up-down at random, their motion labels with them. Seconds
-per hundred steps: the LLM is not involved. The result is the built model with the read-out trained and frozen
-(`freeze` in its token_builder_config), written to the output folder (beside its name, then renamed: a rerun after an
-interruption starts again, a finished one is skipped).
+(visual_words.scene_targets), with cross-entropy, by the recipe's loop (loop.py: checkpointed, an interrupted run
+resumes). Tracks are mirrored left-right and up-down at random, their motion labels with them. Seconds per hundred
+steps: the LLM is not involved. The result is the built model with the read-out trained and frozen (`freeze` in its
+token_builder_config), written into the run folder once the steps are done (its config.json last: a finished run
+is skipped), with the validation lines of the log (readout_log.jsonl, the last in readout_metrics.json).
 
-    python -m videoassist.demo align --work outputs/demo        # reads <work>/base, writes <work>/align
+    python -m recipes.demo align --work outputs/demo        # reads <work>/base, writes <work>/align
 """
 
 from __future__ import annotations
 
+import dataclasses
 import json
-import time
 from pathlib import Path
 
 import numpy as np
@@ -23,10 +24,10 @@ import torch.nn.functional as F
 from tqdm import tqdm
 
 from data_tools.synth.world import Clip
-from ..checkpoints.atomic import atomic_write
-from ..checkpoints.sources import load_model
+from videoassist.checkpoints.atomic import atomic_update
+from videoassist.checkpoints.sources import load_model
 from .frame_cache import ground_truth, load_split
-from .pretrain import learning_rate
+from .loop import Schedule, eval_entries, train_loop
 from .settings import AlignSettings
 from .tower import normalise
 from .visual_words import IGNORE, MOTION_KEYS, scene_targets
@@ -97,11 +98,12 @@ def readout_metrics(scene, targets: dict[str, torch.Tensor]) -> dict[str, float]
 
 def train_readout(base: Path, world: Path, cache: Path, out: Path, settings: AlignSettings,
                   progress: bool = True) -> dict[str, float]:
-    """Train the read-out of the model in `base` on the cached clips of `world`; write the model to `out`.
-    Returns the validation metrics."""
-    if (Path(out) / "config.json").is_file():
+    """Train (or resume) the read-out of the model in `base` on the cached clips of `world`, in the run folder
+    `out` (the loop's checkpoint/ and log.jsonl); then write the model there. Returns the last validation metrics."""
+    out = Path(out)
+    if (out / "config.json").is_file():
         print(f"{out}: already trained")
-        return json.loads((Path(out) / "readout_metrics.json").read_text())
+        return json.loads((out / "readout_metrics.json").read_text())
     torch.manual_seed(settings.seed)
     model, processor = load_model(str(base))
     builder = model.token_builder
@@ -112,33 +114,25 @@ def train_readout(base: Path, world: Path, cache: Path, out: Path, settings: Ali
     train_tracks, train_targets = data["train"]
     trained = [p for name, p in builder.named_parameters() if not name.startswith(("cell_class", "cell_offset"))]
     optimizer = torch.optim.AdamW(trained, lr=settings.lr, weight_decay=settings.weight_decay)
-    generator = torch.Generator().manual_seed(settings.seed)
-    log, started = [], time.perf_counter()
-    builder.train()
-    for step in tqdm(range(settings.steps), desc="align", unit="step", disable=not progress):
+    generator = torch.Generator().manual_seed(settings.seed)  # checkpointed by the loop: resumes draw the same
+
+    def step_losses(step: int) -> dict[str, torch.Tensor]:
         index = torch.randint(len(train_tracks), (settings.batch_size,), generator=generator)
         flips = torch.rand(settings.batch_size, 2, generator=generator) < settings.flip
         tracks, targets = mirror(train_tracks[index], {k: v[index] for k, v in train_targets.items()}, flips)
-        for group in optimizer.param_groups:
-            group["lr"] = learning_rate(step, settings.lr, settings.warmup_steps, settings.steps)
-        losses = readout_losses(builder.scene(tracks), targets)
-        optimizer.zero_grad()
-        losses["total"].backward()
-        optimizer.step()
-        if (step + 1) % settings.eval_every == 0 or step + 1 == settings.steps:
-            builder.eval()
-            with torch.no_grad():
-                val = readout_metrics(builder.scene(data["val"][0]), data["val"][1])
-            builder.train()
-            log.append({"step": step + 1, "seconds": round(time.perf_counter() - started, 1),
-                        **{k: round(v.item(), 4) for k, v in losses.items()}, **{f"val_{k}": round(v, 4)
-                                                                                for k, v in val.items()}})
-            print(json.dumps(log[-1]))
-    builder.eval()
+        return readout_losses(builder.scene(tracks), targets)
+
+    schedule = Schedule(steps=settings.steps, lr=settings.lr, warmup_steps=settings.warmup_steps,
+                        eval_every=settings.eval_every, checkpoint_every=settings.checkpoint_every)
+    train_loop(out, {"token_builder": builder}, optimizer, schedule, step_losses,
+                      lambda: readout_metrics(builder.scene(data["val"][0]), data["val"][1]),
+                      record={"align": dataclasses.asdict(settings)}, generator=generator, desc="align",
+                      progress=progress)
+    evaluations = eval_entries(out)
     model.config.token_builder_config.freeze = True
-    with atomic_write(out) as partial:
+    with atomic_update(out, marker="config.json") as partial:  # config.json last: it marks the stage done
         model.save_pretrained(partial)
         processor.save_pretrained(partial)
-        (partial / "readout_log.jsonl").write_text("".join(json.dumps(line) + "\n" for line in log))
-        (partial / "readout_metrics.json").write_text(json.dumps(log[-1], indent=2) + "\n")
-    return log[-1]
+        (partial / "readout_log.jsonl").write_text("".join(json.dumps(line) + "\n" for line in evaluations))
+        (partial / "readout_metrics.json").write_text(json.dumps(evaluations[-1], indent=2) + "\n")
+    return evaluations[-1]

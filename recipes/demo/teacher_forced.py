@@ -4,22 +4,22 @@ A question counts as right when the model's argmax at every token of the referen
 end-of-turn and whitespace tokens after it are not counted). It tracks what generation + the scorer give, for a
 fraction of the time; `videoassist eval` stays the measurement.
 
-    python -m videoassist.demo.teacher_forced --model outputs/demo/instruct --data DIR/eval_test.json --limit 160
+    python -m recipes.demo teacher-forced --model outputs/demo/instruct --data DIR/eval_test.json --limit 160
 """
 
 from __future__ import annotations
 
 import argparse
 import json
-import sys
 from collections import Counter
 from pathlib import Path
 
 import torch
 from tqdm import tqdm
 
-from ..errors import VideoAssistError
-from ..video import sample_frames
+from videoassist.cli import positive
+from videoassist.data.records import load_records
+from videoassist.video import sample_frames
 
 ROLES = {"human": "user", "gpt": "assistant"}
 
@@ -53,25 +53,20 @@ def teacher_forced_accuracy(model, processor, records: list[dict], video_root: P
     return {key: {"accuracy": round(right[key] / total[key], 4), "n": total[key]} for key in sorted(total)}
 
 
-def main(argv: list[str] | None = None) -> int:
-    from ..checkpoints.sources import load_model
-
-    parser = argparse.ArgumentParser(prog="python -m videoassist.demo.teacher_forced",
-                                     description=__doc__.split("\n")[0])
+def register(subparsers) -> None:
+    parser = subparsers.add_parser("teacher-forced", help="teacher-forced answer accuracy of a checkpoint",
+                                   description=__doc__.split("\n")[0])
     parser.add_argument("--model", required=True, help="a checkpoint folder")
     parser.add_argument("--data", type=Path, required=True, help="single-question Valley JSON (eval_<split>.json)")
-    parser.add_argument("--limit", type=int, default=None, help="the first N questions")
-    args = parser.parse_args(argv)
-    try:
-        records = json.loads(args.data.read_text(encoding="utf-8"))[: args.limit]
-        model, processor = load_model(args.model)
-        report = teacher_forced_accuracy(model.eval(), processor, records, args.data.parent)
-    except (VideoAssistError, OSError, json.JSONDecodeError) as error:
-        print(f"error: {error}", file=sys.stderr)
-        return 1
+    parser.add_argument("--limit", type=positive(int), default=None, help="the first N questions")
+    parser.set_defaults(func=run)
+
+
+def run(args: argparse.Namespace) -> int:
+    from videoassist.checkpoints.sources import load_model
+
+    records = load_records(args.data)[: args.limit]
+    model, processor = load_model(args.model)
+    report = teacher_forced_accuracy(model.eval(), processor, records, args.data.parent)
     print(json.dumps(report, ensure_ascii=False))
     return 0
-
-
-if __name__ == "__main__":
-    sys.exit(main())

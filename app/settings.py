@@ -12,10 +12,23 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from videoassist.checkpoints.check import DEMO_NAME
 from videoassist.video.suffixes import VIDEO_SUFFIXES
 
 UPLOAD_TYPES = sorted(suffix.lstrip(".") for suffix in VIDEO_SUFFIXES)  # every video the library reads
 REPOSITORY = Path(__file__).resolve().parent.parent
+REAL_MODEL = "HuggingFaceTB/SmolVLM2-256M-Video-Instruct"  # small enough for a CPU (README: Use a real model)
+
+
+def model_notice(model: str) -> str | None:
+    """What the user should know about the model before asking: the demo knows only its synthetic world."""
+    if model != DEMO_NAME:
+        return None
+    return (
+        "The demo model knows only its synthetic world: coloured shapes that move, appear, disappear and change "
+        "colour (like the sample clips). About other videos its answers mean nothing. For your own videos, start "
+        f"the app with a real model: `videoassist app --model {REAL_MODEL}` (see the README's \"Use a real model\")."
+    )
 
 
 @dataclass(frozen=True)

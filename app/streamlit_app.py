@@ -14,7 +14,7 @@ from pathlib import Path
 import streamlit as st
 
 from app.conversation import Conversation, clock
-from app.settings import UPLOAD_TYPES, AppSettings
+from app.settings import UPLOAD_TYPES, AppSettings, model_notice
 from app.uploads import UploadStore
 from videoassist.captioning.inputs import folder_media
 from videoassist.captioning.settings import DEFAULT_PROMPT
@@ -59,6 +59,18 @@ def sidebar() -> dict:
             "max_new_tokens": st.slider("Max new tokens", 8, 1024, 128, step=8, key="max_new_tokens"),
             "temperature": st.slider("Temperature", 0.0, 1.5, 0.0, step=0.05, key="temperature"),
         }
+
+
+def model_panel(assistant) -> None:
+    """Which model answers: its class and kind, its default frames; for the demo, what it knows and how to load
+    a real model."""
+    sampling = assistant.sampling_settings()
+    frames = f"{sampling['num_frames']} frames" if sampling["num_frames"] else f"{sampling['fps']:g} frames/s"
+    with st.sidebar:
+        st.caption(f"{type(assistant.model).__name__} ({assistant.model.config.model_type}), {frames} by default")
+        notice = model_notice(settings.model)
+        if notice:
+            st.info(notice)
 
 
 def choose_video() -> Video | None:
@@ -141,6 +153,7 @@ try:
 except VideoAssistError as error:
     st.error(str(error))
     st.stop()
+model_panel(assistant)
 
 video = choose_video()
 if video is None:

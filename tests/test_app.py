@@ -13,7 +13,7 @@ from streamlit.runtime.memory_media_file_storage import MemoryMediaFileStorage
 from streamlit.testing.v1 import AppTest
 
 from app.conversation import Conversation, clock
-from app.settings import AppSettings
+from app.settings import AppSettings, model_notice
 from app.uploads import UploadStore
 from videoassist.cli.app import streamlit_command
 from videoassist.cli.main import build_parser, main
@@ -63,6 +63,20 @@ def test_before_a_video_the_app_asks_for_one(app):
     assert not app.exception and not app.error
     assert "Upload a video" in app.info[0].value
     assert {".mp4", ".webm", ".mov", ".mkv", ".avi", ".gif"} <= set(app.file_uploader(key="upload").allowed_type)
+
+
+def test_the_sidebar_names_the_loaded_model(app, tiny_model):
+    captions = [caption.value for caption in app.sidebar.caption]
+    assert f"Model: `{tiny_model}`" in captions
+    assert "VideoAssistForCausalLM (videoassist), 8 frames by default" in captions
+    assert not app.sidebar.info  # the synthetic-world notice is the demo's
+
+
+def test_the_demo_notice_says_what_it_knows_and_how_to_load_a_real_model():
+    notice = model_notice("demo")
+    assert "knows only its synthetic world" in notice
+    assert "videoassist app --model HuggingFaceTB/SmolVLM2-256M-Video-Instruct" in notice
+    assert model_notice("llava-hf/llava-onevision-qwen2-0.5b-ov-hf") is None
 
 
 def test_an_upload_shows_the_video_and_the_frames_with_their_times(app):

@@ -161,6 +161,7 @@ def test_app_answers_about_a_sample_clip(folders, arch, monkeypatch):
     app.slider(key="max_new_tokens").set_value(8).run()
     app.chat_input(key="question").set_value("What moves?").run()
     assert not app.exception and not app.error
+    assert any(f"ForConditionalGeneration ({arch}), 8 frames by default" in c.value for c in app.sidebar.caption)
     assert [message.name for message in app.chat_message] == ["user", "assistant"]
     assert f"{FRAMES} frames, 0:00.4–0:03.0" in app.chat_message[1].caption[0].value
 

@@ -226,15 +226,15 @@ def test_align_trains_the_read_out_through_the_loop_and_writes_the_frozen_model(
     from recipes.demo.settings import AlignSettings
     from recipes.demo.visual_words import ARCHITECTURE
     from videoassist.checkpoints.sources import load_model
-    from videoassist.models.videoassist import build_from_base_models
+    from videoassist import build
     from videoassist.testing import save_tiny_model
 
     settings = _tiny(**{"tower.kind": "resnet", "tower.embedding_size": 8, "tower.hidden_sizes": [8, 8, 16],
                         "tower.depths": [1, 1, 1], "train.steps": 1})
     assert train_vision(world, cache, tmp_path / "vision", settings, progress=False)
     llm = save_tiny_model(tmp_path / "tiny") / "base_llm"
-    model, processor = build_from_base_models(str(tmp_path / "vision" / "tower"), str(llm), select_layer=-1,
-                                              vision_grid=settings.tower.grid(128), **ARCHITECTURE)
+    model, processor = build(str(tmp_path / "vision" / "tower"), str(llm), select_layer=-1,
+                             vision_grid=settings.tower.grid(128), **ARCHITECTURE)
     model.save_pretrained(tmp_path / "base")
     processor.save_pretrained(tmp_path / "base")
     before = {k: v.clone() for k, v in model.token_builder.state_dict().items()}

@@ -105,11 +105,11 @@ def test_a_name_that_is_neither_a_folder_nor_a_hub_id_is_no_such_folder(tmp_path
     check_model("demo")  # ships with the package: nothing to check
 
 
-def test_build_from_base_models_then_save_and_load(tmp_path):
-    from videoassist.models.videoassist import build_from_base_models
+def test_build_then_save_and_load(tmp_path):
+    from videoassist import build
 
     save_tiny_model(tmp_path / "tiny", "valley_v1")  # gives us base models saved in folders
-    model, processor = build_from_base_models(
+    model, processor = build(
         str(tmp_path / "tiny" / "base_vision"), str(tmp_path / "tiny" / "base_llm"), token_mode="llamavid"
     )
     assert model.config.video_token_id == processor.video_token_id

@@ -8,6 +8,7 @@ import importlib
 __version__ = "0.1.0"
 
 _EXPORTS = {
+    "build": "videoassist.models.videoassist",  # a new model on an HF vision tower and an HF causal LLM
     "VideoAssistConfig": "videoassist.models.videoassist",
     "VideoAssistForCausalLM": "videoassist.models.videoassist",
     "VideoAssistProcessor": "videoassist.models.videoassist",

@@ -15,7 +15,9 @@ from transformers import CLIPImageProcessorPil, CLIPVisionConfig, LlamaConfig
 
 from .models.videoassist import (VideoAssistConfig, VideoAssistForCausalLM, VideoAssistProcessor,
                                  VideoAssistVideoProcessor)
-# Tiny Hugging Face-native video LLMs and checkpoints in the originals' layouts: their own modules, re-exported.
+# Tiny base models (vision towers, LLMs), Hugging Face-native video LLMs and checkpoints in the originals' layouts:
+# their own modules, re-exported.
+from .tiny_base_models import TINY_LLMS, TINY_VISION_TOWERS, save_tiny_llm, save_tiny_vision_tower  # noqa: F401
 from .tiny_hf_models import TINY_HF_ARCHITECTURES, save_tiny_hf_model  # noqa: F401
 from .tiny_originals import save_tiny_original_checkpoint  # noqa: F401
 from .tiny_tokenizer import tiny_tokenizer

@@ -19,20 +19,26 @@ TOKENIZER_CORPUS = [
 ] * 4
 
 
-def tiny_tokenizer(vocab_size: int = 320) -> PreTrainedTokenizerFast:
-    """A byte-level BPE tokenizer trained in milliseconds on a fixed corpus: deterministic, covers any text."""
-    tokenizer = Tokenizer(models.BPE(unk_token="<unk>"))
+def trained_bpe(special_tokens: list[str], vocab_size: int = 320) -> Tokenizer:
+    """A byte-level BPE trained in milliseconds on the fixed corpus, its special tokens first: deterministic, covers
+    any text."""
+    tokenizer = Tokenizer(models.BPE(unk_token="<unk>" if "<unk>" in special_tokens else None))
     tokenizer.pre_tokenizer = pre_tokenizers.ByteLevel(add_prefix_space=False)
     tokenizer.decoder = decoders.ByteLevel()
     trainer = trainers.BpeTrainer(
         vocab_size=vocab_size,
-        special_tokens=SPECIAL_TOKENS,
+        special_tokens=special_tokens,
         initial_alphabet=pre_tokenizers.ByteLevel.alphabet(),
         show_progress=False,
     )
     tokenizer.train_from_iterator(TOKENIZER_CORPUS, trainer)
+    return tokenizer
+
+
+def tiny_tokenizer(vocab_size: int = 320) -> PreTrainedTokenizerFast:
+    """The tiny models' tokenizer: trained_bpe with `<video>` among its special tokens."""
     return PreTrainedTokenizerFast(
-        tokenizer_object=tokenizer,
+        tokenizer_object=trained_bpe(SPECIAL_TOKENS, vocab_size),
         bos_token="<bos>",
         eos_token="<eos>",
         pad_token="<pad>",

@@ -1,8 +1,8 @@
 """The start of stage 1: a VideoAssist model on the stage-0 tower (stored in the checkpoint) and Gemma 3 270M.
 
-`build_from_base_models` makes the model; then the tower's reference is dropped, so every checkpoint of the
-demo carries its tower's weights (a few MB) instead of pointing at a folder of this machine, while Gemma stays a
-reference (to the converted folder of `gemma_folder()`).
+`videoassist.build` makes the model; then the tower's reference is dropped, so every checkpoint of the demo carries
+its tower's weights (a few MB) instead of pointing at a folder of this machine, while Gemma stays a reference (to
+the converted folder of `gemma_folder()`).
 
 The `objects` token mode starts from what is known: its cell classifier is the stage-0 cell probe of the
 (shape, colour) pair and of the centre's offset, and its projector maps each visual word of the model's stored
@@ -22,7 +22,7 @@ from safetensors.torch import load_file
 from videoassist.checkpoints.atomic import atomic_write
 from videoassist.checkpoints.gemma import gemma_folder
 from videoassist.errors import ModelError
-from videoassist.models.videoassist import build_from_base_models
+from videoassist.models.videoassist import build
 from .settings import load_settings
 from .visual_words import ARCHITECTURE
 
@@ -32,7 +32,7 @@ def build_demo_model(stage0: Path, **architecture):
     settings = load_settings(Path(stage0) / "settings.yaml")
     grid = settings.tower.grid(settings.frames.image_size)
     fields = {"select_layer": settings.tower.select_layer, "vision_grid": grid, **architecture}
-    model, processor = build_from_base_models(str(Path(stage0) / "tower"), str(gemma_folder()), **fields)
+    model, processor = build(str(Path(stage0) / "tower"), str(gemma_folder()), **fields)
     model.config.vision_name_or_path = None  # stored, not referenced: the tower travels with the checkpoint
     if model.config.token_mode == "objects":
         init_object_tokens(model, processor.tokenizer, Path(stage0) / "probes.safetensors")

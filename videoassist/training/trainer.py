@@ -27,7 +27,7 @@ from ..checkpoints.folder import load_checkpoint_weights, save_checkpoint
 from ..checkpoints.runs import RUN_CONFIG, last_complete_checkpoint
 from ..checkpoints.sources import load_model
 from ..data import FailureLog, VideoAssistCollator, build_dataset
-from ..models.videoassist import VideoAssistForCausalLM, build_from_base_models
+from ..models.videoassist import VideoAssistForCausalLM, build
 from .callbacks import FailureReportCallback
 from ..errors import ConfigError, ModelError
 from .config import ModelSettings, TrainConfig, config_to_dict
@@ -100,7 +100,7 @@ def load_or_build_model(settings: ModelSettings):
             raise ModelError(f"{settings.base}: training a {model.config.model_type} model is not supported yet; "
                              "the base is demo or a videoassist checkpoint")
     else:
-        model, processor = build_from_base_models(settings.vision, settings.llm, **settings.architecture)
+        model, processor = build(settings.vision, settings.llm, **settings.architecture)
     if settings.sampling is not None:
         processor.sampling = settings.sampling_config()
     return model, processor

@@ -14,7 +14,7 @@
 
 from transformers import AutoConfig, AutoModel, AutoModelForCausalLM
 
-from .building import build_from_base_models, video_tokenizer
+from .building import build, video_tokenizer
 from .configuration_videoassist import VideoAssistConfig
 from .modeling_videoassist import VideoAssistCausalLMOutput, VideoAssistForCausalLM, VideoAssistModel
 from .processing_videoassist import IGNORE_INDEX, VideoAssistProcessor, VideoAssistQFormerProcessor
@@ -26,7 +26,7 @@ AutoModel.register(VideoAssistConfig, VideoAssistModel)
 AutoModelForCausalLM.register(VideoAssistConfig, VideoAssistForCausalLM)
 
 __all__ = [
-    "build_from_base_models",
+    "build",
     "video_tokenizer",
     "VideoAssistConfig",
     "VideoAssistModel",

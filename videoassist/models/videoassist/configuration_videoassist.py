@@ -7,6 +7,8 @@ settings in `token_builder_config` (token_builders/); the projector is chosen by
 
 from __future__ import annotations
 
+import math
+
 from transformers import AutoConfig, PreTrainedConfig
 from transformers.configuration_utils import SubConfigSpec
 
@@ -32,7 +34,7 @@ class VideoAssistConfig(PreTrainedConfig):
         projector_type: `linear` or `mlp2x_gelu`, from the builder's input width to the LLM width.
         select_layer: which hidden state of the vision tower to use (-2: second-to-last, as LLaVA and Valley).
         vision_grid: patch grid side of the vision tower's feature map; derived from `image_size // patch_size`
-            when the vision config has them (ViTs), needed for conv nets.
+            when the vision config has them (ViTs) or from `num_patches` (SigLIP2 NaFlex), needed for conv nets.
         freeze_vision: keep the vision tower frozen (and run it without gradients).
         freeze_llm: keep the LLM's own weights frozen (stage 1, and LoRA, whose adapters PEFT stores apart).
         video_token: the placeholder string; `video_token_id` its id in the tokenizer. The id may lie outside the
@@ -109,14 +111,18 @@ class VideoAssistConfig(PreTrainedConfig):
 
     @property
     def patch_grid(self) -> int:
-        """Side of the square patch grid the vision tower yields per frame."""
+        """Side of the square patch grid the vision tower yields per frame: image_size // patch_size (ViTs), or
+        the square root of num_patches (SigLIP2 NaFlex, whose frames are cut into that square grid)."""
         if self.vision_grid is not None:
             return self.vision_grid
         image_size = getattr(self.vision_config, "image_size", None)
         patch_size = getattr(self.vision_config, "patch_size", None)
-        if not image_size or not patch_size:
-            raise ValueError("vision_grid must be set for a vision tower without image_size and patch_size")
-        return image_size // patch_size
+        num_patches = getattr(self.vision_config, "num_patches", None)
+        if patch_size and image_size:
+            return image_size // patch_size
+        if num_patches:
+            return math.isqrt(num_patches)
+        raise ValueError("vision_grid must be set for a vision tower without image_size and patch_size")
 
     def num_visual_tokens(self, num_frames: int, num_questions: int = 1) -> int:
         """Visual tokens one video contributes to the LLM's input (see each builder's `visual_block_sizes`)."""

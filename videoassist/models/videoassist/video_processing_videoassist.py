@@ -10,10 +10,12 @@ uint8 in between. Frames come decoded and sampled (videoassist.video): this clas
 
 from __future__ import annotations
 
+import math
+
 import numpy as np
 import torch
 import torch.nn.functional as F
-from transformers import BatchFeature
+from transformers import AutoImageProcessor, BatchFeature
 from transformers.image_utils import OPENAI_CLIP_MEAN, OPENAI_CLIP_STD, PILImageResampling, SizeDict
 from transformers.video_processing_utils import VideoProcessorMixin
 from transformers.video_utils import is_valid_video, make_batched_videos
@@ -35,6 +37,20 @@ class VideoAssistVideoProcessor(VideoProcessorMixin):
     def __init__(self, **kwargs):
         super().__init__(**kwargs)
         self._set_attributes(**kwargs)
+
+    @classmethod
+    def from_vision_tower(cls, name_or_path: str) -> "VideoAssistVideoProcessor":
+        """The settings of a vision tower's own image processor, with the defaults of that processor's class for
+        what its preprocessor_config.json leaves out (not CLIP's: SigLIP does not crop, it resizes to `size`).
+        SigLIP2's NaFlex processor gives a patch budget (`max_num_patches`) instead of a size: the frames are
+        resized to the largest square grid of patches within it."""
+        settings = AutoImageProcessor.from_pretrained(name_or_path).to_dict()  # without the settings it lacks (None)
+        settings.pop("image_processor_type", None)
+        settings.setdefault("do_center_crop", False)
+        if "size" not in settings and "max_num_patches" in settings:
+            side = math.isqrt(settings["max_num_patches"]) * settings["patch_size"]
+            settings["size"] = {"height": side, "width": side}
+        return cls(**settings)
 
     def _decode_and_sample_videos(self, videos, video_metadata=None, do_sample_frames=None, sample_indices_fn=None):
         if do_sample_frames:

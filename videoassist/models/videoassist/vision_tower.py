@@ -1,11 +1,14 @@
 """Vision tower: any Hugging Face vision model, reduced to one global token and a grid of patch tokens per frame.
 
 The token builders never ask which kind of tower this is: a ViT with a CLS token gives that token as the global
-one; a tower without one (SigLIP) or a conv net (its feature map becomes the patch grid) gives the patch mean.
+one; a tower without one (SigLIP, SigLIP2) or a conv net (its feature map becomes the patch grid) gives the patch
+mean. A tower that reads a sequence of flattened patches (SigLIP2's NaFlex: `pixel_attention_mask`,
+`spatial_shapes` in its forward) gets the frames cut into patches here, as its own image processor cuts them.
 """
 
 from __future__ import annotations
 
+import inspect
 from dataclasses import dataclass
 
 import torch
@@ -40,6 +43,7 @@ class VisionTower(nn.Module):
         self.model = model
         self.select_layer = select_layer
         self.frozen = frozen
+        self.reads_patch_sequences = "spatial_shapes" in inspect.signature(model.forward).parameters
         if frozen:
             self.model.requires_grad_(False)
 
@@ -49,9 +53,25 @@ class VisionTower(nn.Module):
             self.model.eval()
         return self
 
+    def model_inputs(self, pixel_values: torch.Tensor) -> dict[str, torch.Tensor]:
+        """Frames [N, 3, H, W] as the tower reads them: as they are, or (NaFlex) as N sequences of patches, each
+        flattened (row, column, channel) like SigLIP2's image processor does, all of them real (no padding)."""
+        if not self.reads_patch_sequences:
+            return {"pixel_values": pixel_values}
+        n, channels, height, width = pixel_values.shape
+        patch = self.model.config.patch_size
+        rows, columns = height // patch, width // patch
+        patches = pixel_values[..., : rows * patch, : columns * patch].reshape(n, channels, rows, patch, columns, patch)
+        patches = patches.permute(0, 2, 4, 3, 5, 1).reshape(n, rows * columns, patch * patch * channels)
+        return {
+            "pixel_values": patches,
+            "pixel_attention_mask": torch.ones(n, rows * columns, dtype=torch.long, device=patches.device),
+            "spatial_shapes": torch.tensor([[rows, columns]] * n, dtype=torch.long, device=patches.device),
+        }
+
     def forward(self, pixel_values: torch.Tensor) -> VisionFeatures:
         with torch.set_grad_enabled(torch.is_grad_enabled() and not self.frozen):
-            outputs = self.model(pixel_values=pixel_values.to(self.model.dtype), output_hidden_states=True)
+            outputs = self.model(**self.model_inputs(pixel_values.to(self.model.dtype)), output_hidden_states=True)
         hidden = outputs.hidden_states[self.select_layer]
         if hidden.dim() == 4:  # conv feature map [N, C, h, w]
             patches = hidden.flatten(2).transpose(1, 2)

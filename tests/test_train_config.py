@@ -14,7 +14,7 @@ from videoassist.errors import ConfigError
 from videoassist.training.config import load_config
 from videoassist.training.trainer import check_deepspeed_config, load_or_build_model, resume_point, train
 
-RECIPES = sorted((REPO / "configs").glob("*.yaml")) + sorted((REPO / "configs" / "tiny").glob("*.yaml"))
+RECIPES = sorted((REPO / "configs").rglob("*.yaml"))  # every training recipe (the demo's: recipes/demo/configs)
 
 
 def write(tmp_path: Path, config: dict) -> Path:
@@ -40,11 +40,26 @@ def test_every_recipe_loads(recipe):
 def test_the_papers_numbers():
     lr = {p.stem: load_config(p).training.learning_rate for p in RECIPES if p.parent.name == "configs"}
     assert lr == {"pretrain_llamavid": 1e-3, "pretrain_valley": 2e-3, "instruct_full": 2e-5,
-                  "instruct_lora_valley": 5e-4, "instruct_lora_llava": 2e-4}
+                  "instruct_lora_valley": 5e-4, "instruct_lora_llava": 2e-4,
+                  "pretrain_valley_siglip_qwen2.5": 2e-3, "instruct_valley_siglip_qwen2.5": 2e-5,
+                  "pretrain_llamavid_siglip_qwen2.5": 1e-3, "instruct_llamavid_siglip_qwen2.5": 2e-5}
     valley, llava = load_config(REPO / "configs/instruct_lora_valley.yaml"), load_config(
         REPO / "configs/instruct_lora_llava.yaml")
     assert (valley.lora.r, valley.lora.alpha, llava.lora.r, llava.lora.alpha) == (16, 32, 128, 256)
     assert load_config(REPO / "configs/instruct_full.yaml").deepspeed == "scripts/zero3.json"
+
+
+@pytest.mark.parametrize("family, global_batch", [("valley", 128), ("llamavid", 256)])
+def test_the_recipes_on_siglip_and_qwen2_5_chain_their_stages(family, global_batch):
+    pretrain = load_config(REPO / f"configs/pretrain_{family}_siglip_qwen2.5.yaml")
+    instruct = load_config(REPO / f"configs/instruct_{family}_siglip_qwen2.5.yaml")
+    assert pretrain.model.llm == "Qwen/Qwen2.5-1.5B-Instruct" and "siglip" in pretrain.model.vision
+    assert pretrain.model.architecture["token_mode"] == {"valley": "valley_v3", "llamavid": "llamavid"}[family]
+    assert instruct.model.base == pretrain.output_dir and instruct.lora is None  # stage 2 starts from stage 1
+    assert pretrain.training.per_device_train_batch_size * 8 == global_batch  # the papers' batch on 8 GPUs
+    assert (pretrain.deepspeed, instruct.deepspeed) == ("scripts/zero2.json", "scripts/zero3.json")
+    for recipe in (pretrain, instruct):
+        check_deepspeed_config(str(REPO / recipe.deepspeed))
 
 
 def test_yaml_numbers_without_a_dot_and_overrides(tmp_path):

@@ -8,12 +8,14 @@ second venv (.venv-hf). The others check the one-line errors, with or without to
 
 from __future__ import annotations
 
+import functools
 import importlib.util
 import json
 from pathlib import Path
 
 import numpy as np
 import pytest
+import torch
 
 from test_train_fixtures import one_thread  # noqa: F401 (autouse fixture: tiny models run fastest on one thread)
 from videoassist.checkpoints.check import HF_VIDEO_MODEL_TYPES, check_model
@@ -73,6 +75,35 @@ def test_ask_streams_caches_and_reports_the_video(assistants, arch):
     history = [{"role": "user", "content": "What colour is the circle?"}, {"role": "assistant", "content": "red"}]
     follow_up = assistant.ask(CLIP, "Where does it go?", history=history, max_new_tokens=3, num_frames=FRAMES)
     assert follow_up.cached and follow_up.visual_tokens == plain.visual_tokens  # the video once, in the first turn
+
+
+@pytest.mark.hf_video
+@pytest.mark.parametrize("arch", TINY_HF_ARCHITECTURES)
+def test_the_vision_tower_runs_once_per_video_and_its_cached_output_answers_as_the_pixels_do(assistants, arch,
+                                                                                            monkeypatch):
+    assistant = assistants[arch]
+    model, calls = assistant.model, []
+    for modality in ("image", "video"):
+        encoder = getattr(model.base_model, f"get_{modality}_features", None)
+        if encoder is not None:
+            counted = functools.wraps(encoder)(lambda *a, _encoder=encoder, **k: calls.append(1) or _encoder(*a, **k))
+            monkeypatch.setattr(model.base_model, f"get_{modality}_features", counted)
+    video, question = SAMPLES[2], "How many objects are there?"
+    first = assistant.ask(video, question, max_new_tokens=3, num_frames=3)
+    encoded = len(calls)
+    second = assistant.ask(video, "Which one moves?", max_new_tokens=3, num_frames=3)
+    assert encoded > 0 and len(calls) == encoded and (first.cached, second.cached) == (False, True)
+
+    entry, _ = assistant.video_features(video, num_frames=3)
+    cached = assistant.chat.prompt([{"role": "user", "content": question}], entry).inputs
+    pixels = assistant.chat.processed([{"role": "user", "content": question}], entry.features.frames,
+                                      entry.features.metadata)
+    assert not any(name.startswith("pixel_values") for name in cached)
+    with torch.inference_mode():
+        assert torch.allclose(model(**cached).logits[0, -1], model(**pixels).logits[0, -1], atol=1e-5)
+        output = model.generate(**pixels, max_new_tokens=3, do_sample=False)
+    length = pixels["input_ids"].shape[1]
+    assert first.text == assistant.chat.decode(output[0, length:]).strip()
 
 
 @pytest.mark.hf_video

@@ -1,7 +1,6 @@
-"""Cache of a video's vision features (or, for a model that takes pixels, its sampled frames), so a second
-question about the same video neither decodes nor encodes it again.
+"""Cache of a video's vision features, so a second question about the same video neither decodes nor encodes it.
 
-Keyed by (file content hash, sampling settings, vision tower): a renamed copy of a file hits the cache, an edited
+Keyed by (file content hash, sampling settings, the model's vision tower or name): a renamed copy of a file hits the cache, an edited
 file does not. Kept in memory, least recently used first out.
 """
 
@@ -24,7 +23,7 @@ def file_digest(path: str | Path, chunk_size: int = 1 << 20) -> str:
 
 @dataclass
 class CachedVideo:
-    features: object  # what the model's ChatModel.encode made of the frames: our model's VisionFeatures
+    features: object  # what the model's ChatModel.encode made of the frames (our model: its VisionFeatures)
     timestamps: list[float]
     frames: object  # the sampled RGB frames [T, H, W, 3], for display (the app's frame strip)
 

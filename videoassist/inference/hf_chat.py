@@ -1,13 +1,15 @@
 """transformers' own video LLMs (checkpoints/hf_video.py) behind VideoAssistant: our sampled frames and their
 timestamps go to the model's processor as one video, in the model's own chat template.
 
-The cache keeps the sampled frames with their timing (a second question neither decodes nor samples the file);
-the model's processor and vision tower see them again with each question, since these models take pixels, not
-features, in `generate`.
+The cache keeps the sampled frames with their timing and the vision tower's output for them, which `generate`
+takes as `mm_encoder_outputs` (what transformers' generate computes itself from the pixels, done once per video):
+a second question neither decodes the file nor runs the vision tower. The processor still formats each prompt
+from the frames, since the number of placeholders it writes depends on them.
 """
 
 from __future__ import annotations
 
+import inspect
 from dataclasses import dataclass
 
 import numpy as np
@@ -27,6 +29,8 @@ CLOCK = 1000.0
 class SampledVideo:
     frames: np.ndarray  # uint8 [T, H, W, 3]
     metadata: VideoMetadata
+    encoded: dict  # modality ("video", or "image" for SmolVLM and InternVL) → the vision tower's output
+    pixel_names: frozenset[str]  # the processor's pixel outputs `encoded` was made from: not given to generate
 
 
 def video_metadata(frames: np.ndarray, timestamps: list[float]) -> VideoMetadata:
@@ -79,19 +83,44 @@ class HFVideoChat(ChatModel):
         return self.model
 
     def encode(self, frames, timestamps: list[float]) -> SampledVideo:
-        return SampledVideo(np.asarray(frames), video_metadata(frames, timestamps))
+        """The frames through the processor and the vision tower, as generate would do it (its
+        `_prepare_multimodal_encoder_kwargs_for_generation`): each modality's `get_<modality>_features` on the
+        processor outputs its signature names. Generate then gets the other outputs (Qwen's grid for its M-RoPE
+        positions) without the pixels."""
+        frames = np.asarray(frames)
+        metadata = video_metadata(frames, timestamps)
+        inputs = self.processed([{"role": "user", "content": ""}], frames, metadata)
+        encoded, pixel_names = {}, set()
+        for modality in ("image", "video"):
+            encoder = getattr(self.model.base_model, f"get_{modality}_features", None)
+            if encoder is None or modality not in self.model.input_modalities:
+                continue
+            arguments = {name: inputs[name] for name in inspect.signature(encoder).parameters if name in inputs}
+            pixels = {name for name in arguments if name.startswith("pixel_values")}
+            if pixels:
+                with torch.inference_mode():
+                    encoded[modality] = encoder(**arguments, return_dict=True)
+                pixel_names.update(pixels)
+        return SampledVideo(frames, metadata, encoded, frozenset(pixel_names))
 
     def prompt(self, messages: list[dict], video: CachedVideo) -> ChatPrompt:
+        sampled = video.features
+        inputs = self.processed(messages, sampled.frames, sampled.metadata)
+        visual_tokens = int(torch.isin(inputs["input_ids"], self.visual_token_ids).sum())
+        inputs = {name: value for name, value in inputs.items() if name not in sampled.pixel_names}
+        return ChatPrompt({**inputs, "mm_encoder_outputs": dict(sampled.encoded)}, visual_tokens)
+
+    def processed(self, messages: list[dict], frames: np.ndarray, metadata: VideoMetadata) -> dict:
+        """The chat, in the model's template, and the frames through the model's processor, on its device."""
         text = self.processor.apply_chat_template(chat_with_video(messages), add_generation_prompt=True)
         inputs = self.processor(
             text=text,
-            videos=[video.features.frames],
-            video_metadata=[video.features.metadata],
+            videos=[frames],
+            video_metadata=[metadata],
             do_sample_frames=False,  # exactly our frames (Qwen3-VL's released configs would resample them)
             return_tensors="pt",
         )
-        visual_tokens = int(torch.isin(inputs["input_ids"], self.visual_token_ids).sum())
-        return ChatPrompt(dict(inputs.to(self.model.device, dtype=self.model.dtype)), visual_tokens)
+        return dict(inputs.to(self.model.device, dtype=self.model.dtype))
 
 
 __all__ = ["HFVideoChat", "SampledVideo", "video_metadata"]

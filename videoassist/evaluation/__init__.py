@@ -6,6 +6,7 @@
     scoring     the scorers: by an answer vocabulary, or by normalised match without one
     choices     multiple-choice answers: the option an answer picks, scored exactly
     judge       open-ended answers judged by a local LLM (Video-ChatGPT's prompt), verdicts cached
+    lmms_eval_model  `lmms-eval --model videoassist`: the plug-in model (imports lmms-eval; only lmms-eval loads it)
     run         ask, score, append each prediction (resumable); an unscorable item is recorded, not fatal
     report      the report per type, language and the benchmark's groupings, its headline, errors; its chart
 """

@@ -191,6 +191,8 @@ def test_zero_shot_qa_without_ids_joins_by_position_and_checks_counts(tmp_path):
     ("D", "D"), ("(D) Took the box.", "D"), ("D. Took the box", "D"), ("The best answer is: D", "D"),
     ("Answer: (B)", "B"), ("took the box", "D"), ("He took the box.", "D"),
     ("A man took the box.", "D"),          # the article is not option A
+    ("D\nBecause he took it.", "D"), ("C is correct.", "C"), ("I think the answer is (B).", "B"),
+    ("I took the box.", "D"),              # nor is the pronoun option I
     ("E", None),                           # no option E
     ("He ate the medicine and took the box.", None),  # two options: no choice
     ("I do not know.", None),

@@ -5,9 +5,11 @@ The option an answer picks is read in this order:
 
 1. a leading answer phrase is dropped ("The best answer is", "The correct answer is", "The answer is",
    "Answer:", "Best option:"), case and a trailing colon ignored;
-2. an option letter that starts the answer: "B", "(B)", "B.", "B)", "B:" (a capital, then punctuation, a space
-   and "(", or nothing; so the article in "A man cooks" is not letter A);
-3. else the option whose text appears in the answer (normalised match: NFKC, case, punctuation; words together and
+2. an option letter that starts the answer: "B", "(B)", "B.", "B)", "B:", "B\n...", "B is correct" (a capital
+   then punctuation, a line break or nothing; or then a space, unless it is "A" or "I", so the article in
+   "A man cooks" is not letter A);
+3. else an option letter after "answer is" or "option is" anywhere: "I think the answer is (C)";
+4. else the option whose text appears in the answer (normalised match: NFKC, case, punctuation; words together and
    in order), when exactly one does after dropping options whose words lie inside another matched option's
    ("red car" wins over "red").
 
@@ -27,7 +29,8 @@ LETTERS = string.ascii_uppercase
 _ANSWER_PHRASE = re.compile(
     r"^\s*(?:the\s+best\s+answer\s+is|the\s+correct\s+answer\s+is|the\s+answer\s+is|answer|best\s+option)\s*:?\s*",
     re.IGNORECASE)
-_LEADING_LETTER = re.compile(r"^\(?([A-Z])(?:[).:,]|\s*$|\s*\()")
+_LEADING_LETTER = re.compile(r"^\(?([A-Z])(?:[).:,]|\s*$|\s*\n|\s*\()|^([B-HJ-Z])\s")
+_NAMED_LETTER = re.compile(r"(?i:answer|option)\s+is\s*:?\s*\(?([A-Z])\b(?!')")
 
 
 def letter_prompt(options: list[str] | tuple[str, ...]) -> str:
@@ -42,9 +45,10 @@ def _contains(words: list[str], part: list[str]) -> bool:
 def read_choice(prediction: str, options: tuple[str, ...]) -> str | None:
     """The letter of the option `prediction` picks (see the module notes), or None."""
     text = _ANSWER_PHRASE.sub("", prediction.strip(), count=1).strip()
-    leading = _LEADING_LETTER.match(text)
-    if leading and leading.group(1) in LETTERS[:len(options)]:
-        return leading.group(1)
+    leading, named = _LEADING_LETTER.match(text), _NAMED_LETTER.search(prediction)
+    for letter in (leading and (leading.group(1) or leading.group(2)), named and named.group(1)):
+        if letter and letter in LETTERS[:len(options)]:
+            return letter
     said = match_words(text)
     found = {i: match_words(option) for i, option in enumerate(options) if _contains(said, match_words(option))}
     kept = [i for i, words in found.items()

@@ -204,15 +204,6 @@ def test_a_device_that_cannot_be_used_is_one_line(folders, capsys):
     assert error.startswith("videoassist ask: error: device 'floppy': cannot be used (")
 
 
-@pytest.mark.hf_video
-def test_training_on_an_hf_model_is_refused_in_one_line(folders):
-    from videoassist.training.config import ModelSettings
-    from videoassist.training.trainer import load_or_build_model
-
-    with pytest.raises(ModelError, match="training a smolvlm model is not supported yet"):
-        load_or_build_model(ModelSettings(base=str(folders["smolvlm"])))
-
-
 @pytest.mark.skipif(HAS_TORCHVISION, reason="checks the message shown where torchvision is missing")
 def test_without_torchvision_loading_is_one_line_saying_what_to_install(folders, capsys):
     assert main(["ask", str(CLIP), "What is it?", "--model", str(folders["qwen2_vl"])]) == 1

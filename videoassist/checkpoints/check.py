@@ -13,6 +13,9 @@ from ..errors import ModelError, one_line
 
 DEMO_NAME = "demo"  # the model that ships in the package (demo.py): nothing to check
 CONFIG_NAME = "config.json"
+# A LoRA adapter of one of transformers' video LLMs (`videoassist finetune --base HUB_ID`): PEFT's config names
+# the base, which transformers' from_pretrained loads before attaching the adapter.
+ADAPTER_CONFIG = "adapter_config.json"
 OUR_MODEL_TYPE = "videoassist"
 # transformers' video-capable image-text-to-text models that `hf_video.HFVideoModel` loads (each tested on a tiny
 # folder of videoassist.testing.save_tiny_hf_model).
@@ -26,7 +29,8 @@ WEIGHTS_PATTERNS = ("*.safetensors", "*/adapter_model.safetensors")
 def check_model(name: str) -> None:
     """ModelError (one line naming the folder or file and the problem) unless `name` looks loadable: `demo`, a
     checkpoint folder whose config.json is a JSON object and whose safetensors files are whole, or a hub id
-    whose config.json can be fetched (or is cached); either of a model type we load."""
+    whose config.json can be fetched (or is cached); either of a model type we load; or a folder of a LoRA adapter
+    on one of transformers' video LLMs (its base is checked)."""
     if name == DEMO_NAME:
         return
     path = Path(name)
@@ -38,9 +42,13 @@ def check_model(name: str) -> None:
 
 def check_checkpoint_folder(folder: Path) -> None:
     config = folder / CONFIG_NAME
-    if not config.is_file():
+    base = adapter_base(folder)
+    if base is not None:
+        check_model(base)
+    elif not config.is_file():
         raise ModelError(f"{folder}: not a checkpoint folder (no {CONFIG_NAME})")
-    check_model_type(read_config(config, config), folder)
+    else:
+        check_model_type(read_config(config, config), folder)
     from safetensors import SafetensorError, safe_open
 
     for weights in sorted(w for pattern in WEIGHTS_PATTERNS for w in folder.glob(pattern)):
@@ -80,11 +88,25 @@ def read_config(config: Path, where) -> dict:
     return settings
 
 
+def adapter_base(folder: Path) -> str | None:
+    """The base model named by the adapter config of a folder holding only a LoRA adapter (no config.json)."""
+    adapter = folder / ADAPTER_CONFIG
+    if (folder / CONFIG_NAME).is_file() or not adapter.is_file():
+        return None
+    base = read_config(adapter, adapter).get("base_model_name_or_path")
+    if not isinstance(base, str) or not base:
+        raise ModelError(f"{adapter}: names no base model (base_model_name_or_path)")
+    return base
+
+
 def model_type_of(name: str) -> str | None:
-    """The model_type in the config of a folder or a hub id; None when it has none or cannot be read (the
-    checks above say why, in one line)."""
+    """The model_type in the config of a folder or a hub id (an adapter folder: its base's); None when it has none
+    or cannot be read (the checks above say why, in one line)."""
     path = Path(name)
     try:
+        base = adapter_base(path) if path.is_dir() else None
+        if base is not None:
+            return model_type_of(base)
         config = path / CONFIG_NAME if path.exists() else hub_config_file(name)
         return read_config(config, name).get("model_type")
     except ModelError:

@@ -1,6 +1,8 @@
 """transformers' own video LLMs (LLaVA-OneVision, Qwen2/2.5/3-VL, SmolVLM, LLaVA-NeXT-Video, Video-LLaVA, InternVL)
 as a model source: a folder or hub id whose config.json names one of `HF_VIDEO_MODEL_TYPES` loads with
-`AutoModelForImageTextToText` and `AutoProcessor`, as its model card shows, never with remote code.
+`AutoModelForImageTextToText` and `AutoProcessor`, as its model card shows, never with remote code. A folder of a LoRA adapter on one (`videoassist finetune --base
+HUB_ID` writes it: PEFT's adapter_config.json naming the base, the processor's files) loads that base and folds the
+adapter into its weights.
 
 Their video processors need torchvision (and SmolVLM's processor num2words): without them the model cannot take a
 video, so loading stops with one line saying what to install (`pip install "videoassist[hf]"`).
@@ -9,9 +11,10 @@ video, so loading stops with one line saying what to install (`pip install "vide
 from __future__ import annotations
 
 import importlib
+from pathlib import Path
 
 from ..errors import ModelError, one_line
-from .check import HF_VIDEO_MODEL_TYPES, model_type_of
+from .check import HF_VIDEO_MODEL_TYPES, adapter_base, model_type_of
 from .registry import ModelSource
 
 # Packages a model type's processor imports beyond torchvision.
@@ -33,7 +36,12 @@ class HFVideoModel(ModelSource):
             processor = AutoProcessor.from_pretrained(name)
             on_accelerator = device is not None and device != "cpu"  # then the checkpoint's dtype, else float32
             dtype = dtype or ("auto" if on_accelerator else None)
-            model = AutoModelForImageTextToText.from_pretrained(name, dtype=dtype)
+            base = adapter_base(Path(name)) if Path(name).is_dir() else None
+            model = AutoModelForImageTextToText.from_pretrained(base or name, dtype=dtype)
+            if base is not None:
+                from peft import PeftModel
+
+                model = PeftModel.from_pretrained(model, name).merge_and_unload()
         except (OSError, ValueError, ImportError, SafetensorError) as error:
             raise ModelError(f"{name}: cannot load the model ({one_line(str(error).splitlines()[0])})") from error
         return self.ready(model, device), processor

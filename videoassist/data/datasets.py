@@ -9,16 +9,17 @@ import numpy as np
 import torch
 
 from videoassist.errors import DataError, VideoError
-from videoassist.video import SamplingConfig, VideoLimits, sample_frames
+from videoassist.video import SampledFrames, SamplingConfig, VideoLimits, sample_frames
 
 from .failures import FailureLog
 from .records import Sample
 
 
-def load_frames(video: Path, sampling: SamplingConfig, limits: VideoLimits | None = None) -> np.ndarray:
-    """uint8 RGB frames [T, H, W, 3] of a video (or image) file, sampled as `sampling` says; VideoError if not."""
+def load_frames(video: Path, sampling: SamplingConfig, limits: VideoLimits | None = None) -> SampledFrames:
+    """The uint8 RGB frames [T, H, W, 3] of a video (or image) file with their times, sampled as `sampling` says;
+    VideoError if not."""
     return sample_frames(video, num_frames=sampling.num_frames, fps=sampling.fps,
-                         max_frames=sampling.max_frames, limits=limits).frames
+                         max_frames=sampling.max_frames, limits=limits)
 
 
 def failure_reason(video: Path) -> str:
@@ -27,7 +28,8 @@ def failure_reason(video: Path) -> str:
 
 
 class VideoConversationDataset(torch.utils.data.Dataset):
-    """Item i: `{"id", "messages", "frames"}`, frames uint8 [T, H, W, 3] or None for a text-only sample.
+    """Item i: `{"id", "messages", "frames", "timestamps"}`, frames uint8 [T, H, W, 3] and their times in seconds
+    (HF-native models write them into the prompt), or None for a text-only sample.
 
     A missing or unreadable video is never an error mid-epoch: it goes to the failure log, is remembered (this
     process does not try it again) and the next readable sample is returned instead, so every batch is full.
@@ -58,14 +60,15 @@ class VideoConversationDataset(torch.utils.data.Dataset):
                                             f"({self.failure_log.summary()}); is the video root right?")
 
     def _load(self, sample: Sample) -> dict | None:
-        frames = None
+        sampled = None
         if sample.video is not None:
             try:
-                frames = load_frames(sample.video, self.sampling, self.limits)
+                sampled = load_frames(sample.video, self.sampling, self.limits)
             except VideoError as error:
                 self.failure_log.record(sample.id, sample.video, failure_reason(sample.video), error.problem)
                 return None
-        return {"id": sample.id, "messages": sample.messages, "frames": frames}
+        return {"id": sample.id, "messages": sample.messages, "frames": sampled and sampled.frames,
+                "timestamps": sampled and sampled.timestamps}
 
 
 class MixedDataset(torch.utils.data.Dataset):

@@ -206,7 +206,7 @@ class ShardDataset(torch.utils.data.IterableDataset):
         with tempfile.NamedTemporaryFile(suffix=f".{extension}") as handle:
             handle.write(data)
             handle.flush()
-            return load_frames(Path(handle.name), self.sampling, self.limits)
+            return load_frames(Path(handle.name), self.sampling, self.limits).frames
 
     def _skip_shard(self, error: Exception) -> bool:
         self.failure_log.record("shard", None, "unreadable shard", " ".join(str(error).split()))

@@ -6,6 +6,10 @@ import-clips` does), or a Valley JSON file (video paths relative to its folder, 
 a video root is given). Training is stage 2 with LoRA by default, with settings for a few hundred clips: Valley's
 r 16 / alpha 32, a lower learning rate than Valley's 5e-4 (few examples, several epochs), 3 epochs, a small batch
 so that there are enough steps.
+
+The base is demo, a checkpoint of ours, or one of transformers' video LLMs (a hub id or folder: LLaVA-OneVision,
+Qwen2/2.5/3-VL, SmolVLM, ...), whose LLM gets the LoRA adapters (training/hf_video.py); the output then holds the
+adapter and the processor, and loads with --model OUTPUT as the base does.
 """
 
 from __future__ import annotations
@@ -69,11 +73,13 @@ def finetune_config(
     batch_size: int = 4,
     max_steps: int = -1,
     lora: bool = True,
+    num_frames: int | None = None,
 ) -> TrainConfig:
+    """`num_frames`: frames sampled per clip (default: the base's own sampling)."""
     return TrainConfig(
         stage="instruct",
         output_dir=str(output_dir),
-        model=ModelSettings(base=base),
+        model=ModelSettings(base=base, sampling=None if num_frames is None else {"num_frames": num_frames}),
         data=[data],
         lora=LoraSettings(r=16, alpha=32, dropout=0.05) if lora else None,
         training=TrainingSettings(

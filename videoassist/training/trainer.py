@@ -27,9 +27,11 @@ from ..checkpoints.folder import load_checkpoint_weights, save_checkpoint
 from ..checkpoints.runs import RUN_CONFIG, last_complete_checkpoint
 from ..checkpoints.sources import load_model
 from ..data import FailureLog, VideoAssistCollator, build_dataset
+from ..inference.hf_chat import DEFAULT_SAMPLING
 from ..models.videoassist import VideoAssistForCausalLM, build
 from .callbacks import FailureReportCallback
-from ..errors import ConfigError, ModelError
+from .hf_video import HFVideoCollator, add_llm_lora
+from ..errors import ConfigError
 from .config import ModelSettings, TrainConfig, config_to_dict
 from .stages import parameter_table, prepare_for_stage
 from .worker_errors import worker_error
@@ -93,17 +95,29 @@ def training_arguments(config: TrainConfig, **settings) -> TrainingArguments:
 
 
 def load_or_build_model(settings: ModelSettings):
-    """→ (model, processor): the `base` checkpoint, or a new model on the two base models."""
+    """→ (model, processor): the `base` checkpoint (ours or one of transformers' video LLMs), or a new model on the
+    two base models."""
     if settings.base:
         model, processor = load_model(settings.base)
-        if not isinstance(model, VideoAssistForCausalLM):  # transformers' own video LLMs answer, but train not yet
-            raise ModelError(f"{settings.base}: training a {model.config.model_type} model is not supported yet; "
-                             "the base is demo or a videoassist checkpoint")
     else:
         model, processor = build(settings.vision, settings.llm, **settings.architecture)
-    if settings.sampling is not None:
+    if settings.sampling is not None and isinstance(model, VideoAssistForCausalLM):
         processor.sampling = settings.sampling_config()
     return model, processor
+
+
+def training_parts(model, processor, config: TrainConfig):
+    """Prepare the model for the config's stage; → (the model to train, its frame sampling, its collator, the
+    Trainer class)."""
+    if isinstance(model, VideoAssistForCausalLM):
+        prepare_for_stage(model, config.stage, config.lora)
+        collator = VideoAssistCollator(processor, config.training.max_length)
+        return model, processor.sampling, collator, VideoAssistTrainer
+    if config.stage != "instruct":
+        raise ConfigError(config.model.base, f"a transformers video LLM trains in the instruct stage, not {config.stage}")
+    sampling = config.model.sampling_config() if config.model.sampling is not None else DEFAULT_SAMPLING
+    # the Trainer saves a PeftModel as its adapter, and the processor's files beside it
+    return add_llm_lora(model, config.lora, config.model.base), sampling, HFVideoCollator(processor), Trainer
 
 
 def resume_point(output_dir: str | Path, resume: str | Path | None) -> Path | None:
@@ -171,9 +185,9 @@ def train(config: TrainConfig, resume: str | Path | None = "auto", callbacks=())
     checkpoint = resume_point(output_dir, resume)
     set_seed(config.training.seed)  # new modules and LoRA adapters start the same in every process and every run
     model, processor = load_or_build_model(config.model)
-    prepare_for_stage(model, config.stage, config.lora)
+    model, sampling, collator, trainer_class = training_parts(model, processor, config)
     failures = FailureLog(output_dir / FAILURES_FILE)
-    dataset = build_dataset(config.data, processor.sampling, failures, seed=config.training.seed)
+    dataset = build_dataset(config.data, sampling, failures, seed=config.training.seed)
     if not hasattr(dataset, "__len__") and config.training.max_steps <= 0:
         raise ConfigError(config.data[0].path, "is streamed (webdataset shards): set training.max_steps")
     if args.should_save:
@@ -184,11 +198,11 @@ def train(config: TrainConfig, resume: str | Path | None = "auto", callbacks=())
         logger.info("stage %s, trainable parameters:\n%s", config.stage, parameter_table(model))
         if checkpoint is not None:
             logger.info("resuming from %s", checkpoint)
-    trainer = VideoAssistTrainer(
+    trainer = trainer_class(
         model=model,
         args=args,
         train_dataset=dataset,
-        data_collator=VideoAssistCollator(processor, config.training.max_length),
+        data_collator=collator,
         processing_class=processor,
         callbacks=[FailureReportCallback(failures.path), *callbacks],
     )

@@ -95,7 +95,7 @@ def test_text_only_samples_have_no_frames(tmp_path):
         {"from": "human", "value": "Hello?"}, {"from": "gpt", "value": "Hello."}]}])
     assert VideoConversationDataset(read_records(path))[0] == {
         "id": "t", "messages": [{"role": "user", "content": "Hello?"}, {"role": "assistant", "content": "Hello."}],
-        "frames": None}
+        "frames": None, "timestamps": None}
 
 
 # ---- MixedDataset ----------------------------------------------------------------------------------------------

@@ -145,7 +145,7 @@ def shard_urls(location: str | os.PathLike | list[str]) -> tuple[str | list[str]
 
 
 class ShardDataset(torch.utils.data.IterableDataset):
-    """Items `{"id", "messages", "frames"}` streamed from WebDataset shards written by `write_shards`.
+    """Items `{"id", "messages", "frames", "timestamps"}` (as VideoConversationDataset's) streamed from WebDataset shards written by `write_shards`.
 
     Media bytes go to a temporary file (removed at once) for videoassist.video to sample. A sample that cannot be
     decoded, a malformed record or an unreadable shard goes to the failure log and is skipped. `shuffle` > 0
@@ -193,20 +193,21 @@ class ShardDataset(torch.utils.data.IterableDataset):
             self.failure_log.record(raw["__key__"], where, "bad record", str(error))
             return None
         media = [key for key in raw if key != "json" and not key.startswith("__")]
-        frames = None
+        sampled = None
         if media:
             try:
-                frames = self._frames(raw[media[0]], media[0])
+                sampled = self._sampled(raw[media[0]], media[0])
             except VideoError as error:
                 self.failure_log.record(sample.id, f"{where}.{media[0]}", "unreadable", error.problem)
                 return None
-        return {"id": sample.id, "messages": sample.messages, "frames": frames}
+        return {"id": sample.id, "messages": sample.messages, "frames": sampled and sampled.frames,
+                "timestamps": sampled and sampled.timestamps}
 
-    def _frames(self, data: bytes, extension: str):
+    def _sampled(self, data: bytes, extension: str):
         with tempfile.NamedTemporaryFile(suffix=f".{extension}") as handle:
             handle.write(data)
             handle.flush()
-            return load_frames(Path(handle.name), self.sampling, self.limits).frames
+            return load_frames(Path(handle.name), self.sampling, self.limits)
 
     def _skip_shard(self, error: Exception) -> bool:
         self.failure_log.record("shard", None, "unreadable shard", " ".join(str(error).split()))

@@ -13,9 +13,10 @@ from safetensors.torch import load_file
 from test_finetune import clip_folder
 from test_train_fixtures import clips, one_thread  # noqa: F401 (fixtures)
 from videoassist.cli.main import main
-from videoassist.testing import save_tiny_hf_model
+from videoassist.testing import TINY_HF_ARCHITECTURES, save_tiny_hf_model
 
 pytestmark = pytest.mark.hf_video
+# Labels are checked on two templates; every architecture is fine-tuned and asked.
 ARCHITECTURES = ("qwen2_vl", "llava_onevision")
 # What each tiny model's template ends an answer with.
 END_OF_TURN = {"qwen2_vl": "<|im_end|>\n", "llava_onevision": "<|im_end|>\n"}
@@ -24,7 +25,7 @@ END_OF_TURN = {"qwen2_vl": "<|im_end|>\n", "llava_onevision": "<|im_end|>\n"}
 @pytest.fixture(scope="module")
 def bases(tmp_path_factory):
     root = tmp_path_factory.mktemp("hf_bases")
-    return {arch: save_tiny_hf_model(root / arch, arch) for arch in ARCHITECTURES}
+    return {arch: save_tiny_hf_model(root / arch, arch) for arch in TINY_HF_ARCHITECTURES}
 
 
 def vision_and_llm_weights(model) -> tuple[dict, dict]:
@@ -37,7 +38,7 @@ def vision_and_llm_weights(model) -> tuple[dict, dict]:
     return vision, llm
 
 
-@pytest.mark.parametrize("arch", ARCHITECTURES)
+@pytest.mark.parametrize("arch", TINY_HF_ARCHITECTURES)
 def test_finetune_trains_the_llm_adapters_and_ask_loads_the_output(arch, bases, clips, tmp_path, capsys):
     from videoassist.checkpoints.sources import load_model
 
@@ -49,12 +50,14 @@ def test_finetune_trains_the_llm_adapters_and_ask_loads_the_output(arch, bases, 
     adapter = json.loads((output / "adapter_config.json").read_text())
     assert adapter["base_model_name_or_path"] == str(bases[arch].resolve())
     assert not (output / "config.json").exists()  # the adapter and the processor, not a copy of the base
+    base = load_model(str(bases[arch]))[0]
+    decoder_path = next(name for name, module in base.named_modules() if module is base.get_decoder())
     weights = load_file(output / "adapter_model.safetensors")
-    assert weights and all(".language_model." in name for name in weights)  # the LLM's layers only
+    assert weights and all(f".{decoder_path}." in name for name in weights)  # the LLM's layers only
     lora_b = [w for name, w in weights.items() if "lora_B" in name]
     assert lora_b and any(w.abs().sum() > 0 for w in lora_b)  # PEFT starts B at zero: training moved it
 
-    base_vision, base_llm = vision_and_llm_weights(load_model(str(bases[arch]))[0])
+    base_vision, base_llm = vision_and_llm_weights(base)
     tuned_vision, tuned_llm = vision_and_llm_weights(load_model(str(output))[0])  # the adapter folded in
     assert base_vision.keys() == tuned_vision.keys()
     assert all(torch.equal(base_vision[name], tuned_vision[name]) for name in base_vision)

@@ -125,6 +125,29 @@ def test_a_registered_source_loads_its_names_before_the_general_sources(sources)
     assert load_model("named:x") == ("model named:x", "processor")
 
 
+class _MyVideoLLM(registry.ModelSource):
+    """Folders whose config.json names model_type `my_video_llm`: a plug-in source for a new kind of checkpoint."""
+
+    def matches(self, name: str) -> bool:
+        config = Path(name) / "config.json"
+        return config.is_file() and json.loads(config.read_text()).get("model_type") == "my_video_llm"
+
+    def load(self, name: str, dtype=None, device=None):
+        return f"my model from {Path(name).name}", "processor"
+
+
+def test_a_registered_source_loads_a_folder_of_a_model_type_the_built_in_sources_refuse(sources, tmp_path):
+    from videoassist.checkpoints.sources import load_model
+
+    folder = tmp_path / "mine"
+    folder.mkdir()
+    (folder / "config.json").write_text('{"model_type": "my_video_llm"}')
+    with pytest.raises(ModelError, match="model_type 'my_video_llm' is not a video LLM videoassist loads"):
+        load_model(str(folder))  # before the registration: one line, listing what is supported
+    registry.register_source(_MyVideoLLM())
+    assert load_model(str(folder)) == ("my model from mine", "processor")
+
+
 def test_a_folder_without_config_is_not_a_checkpoint(tmp_path):
     from videoassist.checkpoints.sources import load_model
 

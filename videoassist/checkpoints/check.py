@@ -41,6 +41,15 @@ def check_model(name: str) -> None:
 
 
 def check_checkpoint_folder(folder: Path) -> None:
+    """The folder's files (check_checkpoint_files), and a model type we load."""
+    check_checkpoint_files(folder)
+    if adapter_base(folder) is None:
+        check_model_type(read_config(folder / CONFIG_NAME, folder / CONFIG_NAME), folder)
+
+
+def check_checkpoint_files(folder: Path) -> None:
+    """A config.json that is a JSON object (or an adapter config naming a loadable base) and whole safetensors
+    files, whatever the model type: a source registered for another type is asked after this."""
     config = folder / CONFIG_NAME
     base = adapter_base(folder)
     if base is not None:
@@ -48,7 +57,7 @@ def check_checkpoint_folder(folder: Path) -> None:
     elif not config.is_file():
         raise ModelError(f"{folder}: not a checkpoint folder (no {CONFIG_NAME})")
     else:
-        check_model_type(read_config(config, config), folder)
+        read_config(config, config)
     from safetensors import SafetensorError, safe_open
 
     for weights in sorted(w for pattern in WEIGHTS_PATTERNS for w in folder.glob(pattern)):

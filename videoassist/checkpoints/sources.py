@@ -15,7 +15,7 @@ from safetensors import SafetensorError
 
 from ..errors import ModelError
 from ..models.videoassist import VideoAssistForCausalLM, VideoAssistProcessor
-from .check import check_checkpoint_folder, check_hub_model
+from .check import CONFIG_NAME, check_checkpoint_files, check_hub_model, check_model_type, read_config
 from .demo import DEMO_NAME, is_packaged_demo, load_demo
 from .hf_video import HFVideoModel
 from .lora import attach_saved_adapter
@@ -26,7 +26,7 @@ def load_model(name_or_path: str, dtype=None, device: str | None = None):
     """→ (model, processor) for a model name: `demo`, a checkpoint folder, a hub id, or any registered source's.
     A folder's config.json and safetensors headers are checked first, so a broken file is one line naming it."""
     if Path(name_or_path).exists():
-        check_checkpoint_folder(Path(name_or_path))
+        check_checkpoint_files(Path(name_or_path))
     for source in registered_sources():
         if source.matches(name_or_path):
             return source.load(name_or_path, dtype=dtype, device=device)
@@ -65,6 +65,8 @@ class CheckpointFolder(ModelSource):
         return Path(name).exists()
 
     def load(self, name: str, dtype=None, device: str | None = None):
+        config = Path(name) / CONFIG_NAME
+        check_model_type(read_config(config, config), name)  # asked last: no other source knows this type
         return _load_checkpoint(name, dtype, device)
 
 

@@ -2,7 +2,14 @@
 
 from __future__ import annotations
 
-from transformers import AutoConfig, AutoModel, AutoModelForCausalLM, PretrainedConfig, PreTrainedModel
+from transformers import (
+    AutoConfig,
+    AutoModel,
+    AutoModelForCausalLM,
+    AutoModelForImageClassification,
+    PretrainedConfig,
+    PreTrainedModel,
+)
 
 
 def vision_config_of(config: PretrainedConfig) -> PretrainedConfig:
@@ -10,10 +17,20 @@ def vision_config_of(config: PretrainedConfig) -> PretrainedConfig:
     return getattr(config, "vision_config", None) or config
 
 
+def vision_model_class(config: PretrainedConfig) -> type[PreTrainedModel]:
+    """The class a vision tower is loaded as: AutoModel's (e.g. CLIPVisionModel for clip_vision_model), or its
+    image-classification class when the checkpoint is a classifier (its config's `architectures` names one), so the
+    tower keeps its class logits (VisionFeatures.class_logits)."""
+    classifiers = AutoModelForImageClassification._model_mapping
+    architectures = getattr(config, "architectures", None) or []
+    if type(config) in classifiers and any(name.endswith("ForImageClassification") for name in architectures):
+        return classifiers[type(config)]
+    return AutoModel._model_mapping[type(config)]
+
+
 def load_vision_model(name_or_path: str, config: PretrainedConfig | None = None, dtype=None) -> PreTrainedModel:
     config = config or vision_config_of(AutoConfig.from_pretrained(name_or_path))
-    model_class = AutoModel._model_mapping[type(config)]  # e.g. CLIPVisionModel for clip_vision_model
-    return model_class.from_pretrained(name_or_path, config=config, dtype=dtype)
+    return vision_model_class(config).from_pretrained(name_or_path, config=config, dtype=dtype)
 
 
 def load_language_model(name_or_path: str, config: PretrainedConfig | None = None, dtype=None) -> PreTrainedModel:

@@ -12,6 +12,7 @@ import math
 from transformers import AutoConfig, PreTrainedConfig
 from transformers.configuration_utils import SubConfigSpec
 
+from .. import efficientnet_lite  # noqa: F401  (registers the ImageNet EfficientNet-Lite tower with the Auto classes)
 from .. import eva_vit  # noqa: F401  (registers LLaMA-VID's EVA-ViT-G tower with AutoConfig and AutoModel)
 from .token_builders import TokenBuilder, TokenBuilderConfig, get_token_builder
 from .token_builders.legacy import LEGACY_KEYS, builder_settings_from_flat_keys
@@ -34,7 +35,8 @@ class VideoAssistConfig(PreTrainedConfig):
         projector_type: `linear` or `mlp2x_gelu`, from the builder's input width to the LLM width.
         select_layer: which hidden state of the vision tower to use (-2: second-to-last, as LLaVA and Valley).
         vision_grid: patch grid side of the vision tower's feature map; derived from `image_size // patch_size`
-            when the vision config has them (ViTs) or from `num_patches` (SigLIP2 NaFlex), needed for conv nets.
+            when the vision config has them (ViTs), from `num_patches` (SigLIP2 NaFlex) or from `hidden_strides`
+            (EfficientNet-Lite); needed for other conv nets.
         freeze_vision: keep the vision tower frozen (and run it without gradients).
         freeze_llm: keep the LLM's own weights frozen (stage 1, and LoRA, whose adapters PEFT stores apart).
         video_token: the placeholder string; `video_token_id` its id in the tokenizer. The id may lie outside the
@@ -111,13 +113,17 @@ class VideoAssistConfig(PreTrainedConfig):
 
     @property
     def patch_grid(self) -> int:
-        """Side of the square patch grid the vision tower yields per frame: image_size // patch_size (ViTs), or
+        """Side of the square patch grid the vision tower yields per frame: image_size // patch_size (ViTs),
+        image_size // the selected map's stride (conv nets whose config gives `hidden_strides`), or
         the square root of num_patches (SigLIP2 NaFlex, whose frames are cut into that square grid)."""
         if self.vision_grid is not None:
             return self.vision_grid
         image_size = getattr(self.vision_config, "image_size", None)
         patch_size = getattr(self.vision_config, "patch_size", None)
         num_patches = getattr(self.vision_config, "num_patches", None)
+        strides = getattr(self.vision_config, "hidden_strides", None)  # conv nets that state each map's stride
+        if strides and image_size:
+            return image_size // strides[self.select_layer]
         if patch_size and image_size:
             return image_size // patch_size
         if num_patches:

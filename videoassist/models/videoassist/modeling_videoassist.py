@@ -23,12 +23,12 @@ from dataclasses import dataclass
 import torch
 import torch.nn.functional as F
 from torch import nn
-from transformers import AutoModel, AutoModelForCausalLM, GenerationMixin, PreTrainedModel
+from transformers import AutoModelForCausalLM, GenerationMixin, PreTrainedModel
 from transformers.cache_utils import Cache
 from transformers.modeling_outputs import BaseModelOutputWithPast, ModelOutput
 
 from ...errors import ModelError
-from .base_models import load_language_model, load_vision_model
+from .base_models import load_language_model, load_vision_model, vision_model_class
 from .configuration_videoassist import VideoAssistConfig
 from .projector import build_projector
 from .stored_weights import read_stored_weights
@@ -85,7 +85,8 @@ class VideoAssistModel(VideoAssistPreTrainedModel):
         language_model: PreTrainedModel | None = None,
     ):
         super().__init__(config)
-        vision_model = vision_model if vision_model is not None else AutoModel.from_config(config.vision_config)
+        if vision_model is None:
+            vision_model = vision_model_class(config.vision_config)._from_config(config.vision_config)
         self.vision_tower = VisionTower(vision_model, config.select_layer, frozen=config.freeze_vision)
         builder_class = config.token_builder_class
         self.token_builder = builder_class(config)

@@ -4,6 +4,7 @@ The token builders never ask which kind of tower this is: a ViT with a CLS token
 one; a tower without one (SigLIP, SigLIP2) or a conv net (its feature map becomes the patch grid) gives the patch
 mean. A tower that reads a sequence of flattened patches (SigLIP2's NaFlex: `pixel_attention_mask`,
 `spatial_shapes` in its forward) gets the frames cut into patches here, as its own image processor cuts them.
+A tower loaded as an image classifier (base_models.vision_model_class) also gives its class logits per frame.
 """
 
 from __future__ import annotations
@@ -22,17 +23,20 @@ class VisionFeatures:
 
     global_tokens: torch.Tensor  # [T, D]
     patch_tokens: torch.Tensor  # [T, P, D], P = grid side²
+    class_logits: torch.Tensor | None = None  # [T, classes], from a classifier tower (ImageNet's 1000); else None
 
     def split(self, frames_per_video: list[int]) -> list["VisionFeatures"]:
+        logits = (self.class_logits.split(frames_per_video) if self.class_logits is not None
+                  else [None] * len(frames_per_video))
         return [
-            VisionFeatures(g, p)
-            for g, p in zip(
-                self.global_tokens.split(frames_per_video), self.patch_tokens.split(frames_per_video), strict=True
-            )
+            VisionFeatures(g, p, c)
+            for g, p, c in zip(self.global_tokens.split(frames_per_video), self.patch_tokens.split(frames_per_video),
+                               logits, strict=True)
         ]
 
     def to(self, *args, **kwargs) -> "VisionFeatures":
-        return VisionFeatures(self.global_tokens.to(*args, **kwargs), self.patch_tokens.to(*args, **kwargs))
+        logits = self.class_logits.to(*args, **kwargs) if self.class_logits is not None else None
+        return VisionFeatures(self.global_tokens.to(*args, **kwargs), self.patch_tokens.to(*args, **kwargs), logits)
 
 
 class VisionTower(nn.Module):
@@ -73,12 +77,13 @@ class VisionTower(nn.Module):
         with torch.set_grad_enabled(torch.is_grad_enabled() and not self.frozen):
             outputs = self.model(**self.model_inputs(pixel_values.to(self.model.dtype)), output_hidden_states=True)
         hidden = outputs.hidden_states[self.select_layer]
+        class_logits = getattr(outputs, "logits", None)
         if hidden.dim() == 4:  # conv feature map [N, C, h, w]
             patches = hidden.flatten(2).transpose(1, 2)
-            return VisionFeatures(patches.mean(1), patches)
+            return VisionFeatures(patches.mean(1), patches, class_logits)
         patch_size = self.model.config.patch_size
         num_patches = (pixel_values.shape[-2] // patch_size) * (pixel_values.shape[-1] // patch_size)
         prefix = hidden.shape[1] - num_patches  # CLS (and register) tokens come first
         patches = hidden[:, prefix:]
         global_tokens = hidden[:, 0] if prefix > 0 else patches.mean(1)
-        return VisionFeatures(global_tokens, patches)
+        return VisionFeatures(global_tokens, patches, class_logits)

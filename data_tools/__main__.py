@@ -18,6 +18,7 @@ COMMAND_MODULES = [
     "data_tools.validate",
     "data_tools.import_clips",
     "data_tools.shard",
+    "data_tools.real_clips",
 ]
 
 

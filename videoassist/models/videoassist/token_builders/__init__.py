@@ -1,11 +1,13 @@
 """Token builders: the features of one video's frames → the visual tokens the LLM reads, chosen by `token_mode`.
 
-Built in: `valley_v1`, `valley_v2`, `valley_v3` (valley.py), `llamavid` (llamavid.py) and `objects` (objects.py).
+Built in: `valley_v1`, `valley_v2`, `valley_v3` (valley.py), `llamavid` (llamavid.py), `objects` (objects.py) and
+`classes` (classes.py).
 Any other registers the same way (`register_token_builder`, or the `videoassist.token_builders` entry point
 group; see registry.py and base.py).
 """
 
 from .base import QuerySettings, TokenBuilder, TokenBuilderConfig
+from .classes import ClassTokens, ClassTokensConfig
 from .llamavid import LlamaVid, LlamaVidConfig
 from .objects import ObjectScene, ObjectTokens, ObjectTokensConfig
 from .registry import ENTRY_POINT_GROUP, get_token_builder, register_token_builder, token_builder_names
@@ -16,6 +18,7 @@ register_token_builder("valley_v2", ValleyV2)
 register_token_builder("valley_v3", ValleyV3)
 register_token_builder("llamavid", LlamaVid)
 register_token_builder("objects", ObjectTokens)
+register_token_builder("classes", ClassTokens)
 
 __all__ = [
     "TokenBuilder",
@@ -35,4 +38,6 @@ __all__ = [
     "ObjectTokens",
     "ObjectTokensConfig",
     "ObjectScene",
+    "ClassTokens",
+    "ClassTokensConfig",
 ]

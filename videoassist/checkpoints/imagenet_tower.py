@@ -8,8 +8,8 @@ instead of copying. The file is read with `torch.load(weights_only=True)`; every
 explicit map below, and the conversion fails unless every tensor is placed and every weight of the model is filled
 with the shape it expects. The folder appears only when complete (written beside it, then renamed).
 
-Normalisation: (x - 0.5) / 0.5 per channel, as TensorFlow trained it (measured in docs/DEMO.md "The ImageNet
-tower": ImageNet's mean/std gives the same top-1 on the test photographs with lower confidence).
+Normalisation: (x - 0.5) / 0.5 per channel, as TensorFlow trained it (measured in docs/DEMO.md "Real videos: the
+ImageNet tower": ImageNet's mean/std gives the same top-1 on the photographs of ImageNet classes, less confident).
 """
 
 from __future__ import annotations

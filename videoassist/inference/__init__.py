@@ -3,5 +3,6 @@ questions about video files, streamed or whole, with each video's features cache
 """
 
 from .assistant import Answer, AnswerStream, VideoAssistant
+from .generation import RepetitionGuard
 
-__all__ = ["VideoAssistant", "Answer", "AnswerStream"]
+__all__ = ["VideoAssistant", "Answer", "AnswerStream", "RepetitionGuard"]

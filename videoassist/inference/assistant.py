@@ -20,6 +20,7 @@ from ..checkpoints.sources import load_model
 from ..video import sample_frames
 from .chat_models import chat_model_for
 from .feature_cache import CachedVideo, FeatureCache, file_digest
+from .generation import DEFAULT_REPETITION_GUARD, RepetitionGuard, StopOnRepeatedPhrase
 
 
 @dataclass
@@ -66,11 +67,16 @@ class AnswerStream:
 
 
 class VideoAssistant:
-    def __init__(self, model, processor, cache_size: int = 16):
+    """`repetition_guard`: every answer stops once it repeats one phrase over and over (generation.py), whatever the
+    model; None turns that off."""
+
+    def __init__(self, model, processor, cache_size: int = 16,
+                 repetition_guard: RepetitionGuard | None = DEFAULT_REPETITION_GUARD):
         self.model = model.eval()
         self.processor = processor
         self.chat = chat_model_for(self.model, processor)
         self.cache = FeatureCache(cache_size)
+        self.repetition_guard = repetition_guard
         self._lock = threading.Lock()  # one generation at a time: the model is shared between callers
 
     @classmethod
@@ -128,6 +134,11 @@ class VideoAssistant:
         prompt_length = prompt.inputs["input_ids"].shape[1]
 
         def generate(streamer=None, stop: threading.Event | None = None) -> torch.Tensor:
+            criteria = StoppingCriteriaList()
+            if self.repetition_guard is not None:
+                criteria.append(StopOnRepeatedPhrase(prompt_length, self.repetition_guard))
+            if stop is not None:
+                criteria.append(StopWhenSet(stop))
             with self._lock, torch.inference_mode():
                 return self.model.generate(
                     **prompt.inputs,
@@ -137,7 +148,7 @@ class VideoAssistant:
                     top_p=None,
                     top_k=None,
                     streamer=streamer,
-                    stopping_criteria=StoppingCriteriaList([StopWhenSet(stop)]) if stop else None,
+                    stopping_criteria=criteria,
                     pad_token_id=self.chat.pad_token_id,
                 )
 

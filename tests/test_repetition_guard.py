@@ -1,0 +1,96 @@
+"""The repetition guard: an answer that says one phrase over and over stops there, for our models and transformers'
+own video LLMs alike, streamed or not; answers that only reuse words are left alone."""
+
+from pathlib import Path
+
+import pytest
+import torch
+
+from test_train_fixtures import one_thread  # noqa: F401 (autouse fixture: tiny models run fastest on one thread)
+from videoassist.inference import RepetitionGuard, VideoAssistant
+from videoassist.inference.generation import StopOnRepeatedPhrase
+from videoassist.testing import save_tiny_hf_model, save_tiny_model
+
+CLIP = sorted((Path(__file__).resolve().parent.parent / "samples").rglob("*.mp4"))[0]
+LOOP = "蓝色的"  # the phrase a real clip made the demo repeat until the token limit
+MAX_NEW_TOKENS = 60
+
+
+def stops(ids: list[int], prompt_length: int = 0, guard: RepetitionGuard = RepetitionGuard()) -> bool:
+    return bool(StopOnRepeatedPhrase(prompt_length, guard)(torch.tensor([ids]), None)[0])
+
+
+def test_a_phrase_said_over_and_over_stops_and_a_finished_answer_does_not():
+    a, b, c, d, e = 11, 12, 13, 14, 15
+    assert stops([a, b, c] * 3)  # a three-token phrase, three times
+    assert not stops([a, b, c] * 2)
+    assert stops([d, e] + [a, b] * 4) and not stops([a, b] * 3)  # two tokens: four times (8 tokens)
+    assert stops([a] * 8) and not stops([a] * 7)  # one token: eight times
+    # "A red circle moves to the left. A blue square moves to the left.": words come back, no phrase in a row
+    red, blue, circle, square, moves, to, the, left, dot = range(20, 29)
+    caption = [red, circle, moves, to, the, left, dot, blue, square, moves, to, the, left, dot]
+    assert not any(stops(caption[:n]) for n in range(1, len(caption) + 1))
+    # the prompt's repeated placeholders are not the answer
+    assert not stops([99] * 50 + [a, b], prompt_length=50)
+    assert stops([99] * 50 + [a, b, c] * 3, prompt_length=50)
+    # each row of a batch on its own
+    both = StopOnRepeatedPhrase(0)(torch.tensor([[a, b, c] * 3, [a, b, c, d, e, a, b, c, d]]), None)
+    assert both.tolist() == [True, False]
+    # a phrase longer than max_period is not looked for
+    assert not stops(list(range(40, 45)) * 3, guard=RepetitionGuard(max_period=4))
+    with pytest.raises(ValueError):
+        RepetitionGuard(min_repeats=1)
+
+
+def force_loop(model, cycle: list[int]) -> list[int]:
+    """Make `model` a tiny LM whose next token is always the one after the last in `cycle` (cycle[0] after any other):
+    its logits are overwritten by a forward hook. Returns the list each forward call (one per new token) appends to."""
+    calls = []
+
+    def hook(module, args, kwargs, output):
+        ids = kwargs.get("input_ids")
+        last = int(ids[0, -1]) if ids is not None else None
+        following = cycle[(cycle.index(last) + 1) % len(cycle)] if last in cycle else cycle[0]
+        output.logits[:, -1, :] = -1e4
+        output.logits[:, -1, following] = 1e4
+        calls.append(following)
+        return output
+
+    model.register_forward_hook(hook, with_kwargs=True)
+    return calls
+
+
+def check_guard(assistant: VideoAssistant) -> None:
+    tokenizer = assistant.chat.tokenizer
+    cycle = tokenizer(LOOP, add_special_tokens=False)["input_ids"]
+    assert cycle and not set(cycle) & set(tokenizer.all_special_ids)
+    calls = force_loop(assistant.model, cycle)
+    ask = lambda **kw: assistant.ask(CLIP, "What colour is the circle?", max_new_tokens=MAX_NEW_TOKENS,  # noqa: E731
+                                     num_frames=2, **kw)
+
+    guarded = ask()
+    assert len(calls) < MAX_NEW_TOKENS // 3  # stopped well before the limit ...
+    assert guarded.text.startswith(LOOP * 3) and set(guarded.text) <= set(LOOP)  # ... after the third "蓝色的"
+
+    calls.clear()
+    stream = ask(stream=True)
+    assert "".join(stream).strip() == guarded.text == stream.answer.text  # streaming stops the same way
+    assert len(calls) < MAX_NEW_TOKENS // 3
+
+    assistant.repetition_guard = None
+    calls.clear()
+    try:
+        looping = ask()
+    finally:
+        assistant.repetition_guard = RepetitionGuard()
+    assert len(calls) == MAX_NEW_TOKENS  # without the guard the same model loops to the token limit
+    assert looping.text.count(LOOP) > 3 * guarded.text.count(LOOP)
+
+
+def test_our_models_stop_a_loop(tmp_path):
+    check_guard(VideoAssistant.load(str(save_tiny_model(tmp_path / "llamavid", "llamavid"))))
+
+
+@pytest.mark.hf_video
+def test_transformers_video_llms_stop_a_loop(tmp_path):
+    check_guard(VideoAssistant.load(str(save_tiny_hf_model(tmp_path / "llava_onevision", "llava_onevision"))))

@@ -36,6 +36,12 @@ def register(subparsers) -> None:
                         help=f"smallest frame side in pixels (default {DEFAULT_WORLD.min_size})")
     parser.add_argument("--max-size", type=int, default=DEFAULT_WORLD.max_size,
                         help=f"largest frame side in pixels (default {DEFAULT_WORLD.max_size})")
+    parser.add_argument("--renderer", choices=("default", "variant"), default="default",
+                        help="how clips are drawn and encoded: default, or variant, an independent renderer for "
+                             "evaluation only (data_tools/synth/render_variant.py)")
+    parser.add_argument("--phrasing", choices=("default", "variant"), default="default",
+                        help="how questions are worded: default, or variant, other templates with the same answers, "
+                             "for evaluation only (data_tools/synth/phrasing_variant.py)")
     parser.add_argument("--workers", type=positive(int), default=1, help="processes rendering clips (default 1)")
     parser.add_argument("--overwrite", action="store_true", help="replace a dataset already in --out")
     parser.add_argument("--quiet", action="store_true", help="no progress bar")
@@ -43,13 +49,15 @@ def register(subparsers) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
-    from data_tools.synth.generate import SynthConfig, generate  # PyAV, PIL, tqdm: only when run
+    from data_tools.synth.generate import RENDERERS, SynthConfig, generate  # PyAV, PIL, tqdm: only when run
 
     try:
         world = WorldSettings(min_size=args.min_size, max_size=args.max_size)
+        style, encoder = RENDERERS[args.renderer]
         config = SynthConfig(out=args.out, n=args.n, seed=args.seed, languages=args.lang,
                              n_compositional=args.n_compositional, workers=args.workers,
-                             overwrite=args.overwrite, world=world)
+                             overwrite=args.overwrite, world=world, style=style, encoder=encoder,
+                             phrasing=args.phrasing)
     except ValueError as error:
         args.usage_error(str(error))  # exits with status 2, like any other bad argument
     start = time.perf_counter()

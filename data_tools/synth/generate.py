@@ -10,6 +10,10 @@ Layout of the output folder DIR:
     manifest.json               seed, counts, settings and generator version
 for split in train, val, test, compositional.
 
+`renderer` and `phrasing` name how the clips are drawn and the questions worded: "default" (render.py, text.py),
+or "variant" (render_variant.py, phrasing_variant.py), written independently for evaluation only: the same world
+and answers, drawn and asked another way.
+
 Clip i is drawn from its own seed, SeedSequence([seed, i]), so the output does not depend on the number of
 workers or the order they finish in; world and text draw from separate child streams, so a change to the
 text (say, a new phrasing) leaves the clips as they were.
@@ -29,9 +33,11 @@ from typing import TextIO
 import numpy as np
 from tqdm import tqdm
 
-from data_tools.synth.render import RenderStyle, render_frames
+from data_tools.synth.phrasing_variant import VARIANT_PHRASING
+from data_tools.synth.render import RenderStyle
+from data_tools.synth.render_variant import VARIANT_ENCODER, VariantStyle
 from data_tools.synth.scoring import answer_vocabulary
-from data_tools.synth.text import QA, caption, caption_request, conversation, eval_questions
+from data_tools.synth.text import DEFAULT_PHRASING, QA, Phrasing, caption, caption_request, conversation, eval_questions
 from data_tools.synth.vocabulary import HELD_OUT_PAIRS, LANGUAGES
 from data_tools.synth.world import Clip, WorldSettings, sample_clip
 from data_tools.synth.writer import EncoderSettings, write_mp4
@@ -44,6 +50,13 @@ SPLITS = ("train", "val", "test", "compositional")
 SOURCE = "synth"  # the sub-folder of the video root, and the "source" of instruction records
 VIDEO_TOKEN = "<video>"
 
+# A renderer's name → its drawing style and the encoder settings its clips are written with.
+RENDERERS: dict[str, tuple[RenderStyle | VariantStyle, EncoderSettings]] = {
+    "default": (RenderStyle(), EncoderSettings()),
+    "variant": (VariantStyle(), VARIANT_ENCODER),
+}
+PHRASINGS: dict[str, Phrasing] = {"default": DEFAULT_PHRASING, "variant": VARIANT_PHRASING}
+
 
 @dataclass(frozen=True)
 class SynthConfig:
@@ -55,8 +68,9 @@ class SynthConfig:
     workers: int = 1
     overwrite: bool = False
     world: WorldSettings = field(default_factory=WorldSettings)
-    style: RenderStyle = field(default_factory=RenderStyle)
+    style: RenderStyle | VariantStyle = field(default_factory=RenderStyle)  # the renderer: RENDERERS
     encoder: EncoderSettings = field(default_factory=EncoderSettings)
+    phrasing: str = "default"               # a name in PHRASINGS
 
     def __post_init__(self) -> None:
         if self.n < 1:
@@ -65,6 +79,8 @@ class SynthConfig:
             raise ValueError(f"languages must be a non-empty subset of {LANGUAGES}, got {self.languages}")
         if self.n_compositional is not None and self.n_compositional < 0:
             raise ValueError("n_compositional must not be negative")
+        if self.phrasing not in PHRASINGS:
+            raise ValueError(f"phrasing must be one of {', '.join(PHRASINGS)}, got {self.phrasing!r}")
 
     def split_sizes(self) -> dict[str, int]:
         held = self.n // 10
@@ -120,7 +136,8 @@ def clip_records(config: SynthConfig, index: int, split: str) -> dict:
     """Sample, render and write clip `index`; return its ground-truth, pretrain, instruct and eval records."""
     clip = sample_world(config.seed, index, split, config.world)
     text_rng = _streams(config.seed, index)[1]
-    write_mp4(config.out / video_path(index), render_frames(clip, config.style), clip.fps, config.encoder)
+    write_mp4(config.out / video_path(index), config.style.frames(clip), clip.fps, config.encoder)
+    phrasing = PHRASINGS[config.phrasing]
 
     cid, video = clip_id(index), video_path(index)
     captions = {lang: caption(clip, lang) for lang in LANGUAGES}
@@ -128,17 +145,17 @@ def clip_records(config: SynthConfig, index: int, split: str) -> dict:
                     "caption_en": captions["en"], "caption_zh": captions["zh"]}
     pretrain = [
         {"id": f"{cid}_{lang}", "video": video,
-         "conversations": [_human(caption_request(text_rng, lang), first=True),
+         "conversations": [_human(caption_request(text_rng, lang, phrasing), first=True),
                            {"from": "gpt", "value": captions[lang]}]}
         for lang in config.languages
     ]
     forbidden = _pair_constraints(split).get("forbidden_pairs", frozenset())
     instruct = {"id": cid, "video": video, "source": SOURCE, "v_id": cid,
-                "conversations": _qa_turns(conversation(clip, config.languages, text_rng, forbidden))}
+                "conversations": _qa_turns(conversation(clip, config.languages, text_rng, forbidden, phrasing))}
     evaluation = [
         {"id": f"{cid}_q{k:02d}", "video": video, "source": SOURCE, "v_id": cid,
          "conversations": _qa_turns([qa]), "question_type": qa.type, "language": qa.lang}
-        for k, qa in enumerate(eval_questions(clip, config.languages, text_rng, forbidden))
+        for k, qa in enumerate(eval_questions(clip, config.languages, text_rng, forbidden, phrasing))
     ]
     return {"ground_truth": ground_truth, "pretrain": pretrain, "instruct": instruct, "eval": evaluation}
 
@@ -221,8 +238,8 @@ def generate(config: SynthConfig, progress: bool = True) -> dict:
         "seed": config.seed, "n": config.n, "n_compositional": sizes["compositional"],
         "languages": list(config.languages), "splits": counts,
         "held_out_pairs": sorted(map(list, HELD_OUT_PAIRS)),
-        "world_settings": asdict(config.world), "render_style": asdict(config.style),
-        "encoder": asdict(config.encoder),
+        "world_settings": asdict(config.world), "renderer": config.style.name, "render_style": asdict(config.style),
+        "encoder": asdict(config.encoder), "phrasing": config.phrasing,
     }
     with open_atomic(config.out / "manifest.json") as file:
         file.write(json.dumps(manifest, ensure_ascii=False, indent=2) + "\n")

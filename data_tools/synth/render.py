@@ -10,6 +10,7 @@ from __future__ import annotations
 import math
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
+from typing import ClassVar
 
 import numpy as np
 from PIL import Image, ImageDraw
@@ -24,6 +25,12 @@ class RenderStyle:
     star_inner_ratio: float = 0.45    # inner / outer radius of the five-pointed star
     circle_vertices: int = 96         # a circle is drawn as a regular polygon this fine
     palette: Mapping[str, tuple[int, int, int]] = field(default_factory=lambda: dict(COLOUR_RGB))
+
+    name: ClassVar[str] = "default"
+
+    def frames(self, clip: Clip) -> Iterator[np.ndarray]:
+        """Every frame of `clip` in this style (what the generator calls, whichever renderer the style is of)."""
+        return render_frames(clip, self)
 
 
 def shape_outline(shape: str, radius: float, angle_deg: float, style: RenderStyle) -> np.ndarray:

@@ -14,6 +14,7 @@ A question is only asked when the ground truth answers it unambiguously:
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass
 
 import numpy as np
@@ -93,6 +94,20 @@ QUESTION_TEMPLATES: dict[str, dict[str, tuple[str, ...]]] = {
 }
 
 
+
+@dataclass(frozen=True)
+class Phrasing:
+    """The sentence frames a dataset's questions and caption requests are drawn from: per question type and
+    language, templates with the slots above. The words in the slots, and so the answers, are the vocabulary's
+    whatever the phrasing (phrasing_variant.py holds a second set, for evaluation only)."""
+
+    questions: Mapping[str, Mapping[str, tuple[str, ...]]]
+    caption_requests: Mapping[str, tuple[str, ...]]
+
+
+DEFAULT_PHRASING = Phrasing(QUESTION_TEMPLATES, CAPTION_REQUESTS)
+
+
 def _pick(rng: np.random.Generator, options):
     return options[int(rng.integers(len(options)))]
 
@@ -145,8 +160,8 @@ def caption(clip: Clip, lang: str) -> str:
     return ("" if lang == "zh" else " ").join(sentences)
 
 
-def caption_request(rng: np.random.Generator, lang: str) -> str:
-    return _pick(rng, CAPTION_REQUESTS[lang])
+def caption_request(rng: np.random.Generator, lang: str, phrasing: Phrasing = DEFAULT_PHRASING) -> str:
+    return _pick(rng, phrasing.caption_requests[lang])
 
 
 def event_answer(clip: Clip, obj: WorldObject, lang: str) -> str:
@@ -165,39 +180,44 @@ def order_answer(clip: Clip, obj: WorldObject, lang: str) -> str:
     return ORDERS["partway" if appears else "start"].word(lang)
 
 
-def _ask(qtype: str, lang: str, rng: np.random.Generator, answer: str, **slots: str) -> QA:
-    return QA(qtype, lang, _pick(rng, QUESTION_TEMPLATES[qtype][lang]).format(**slots), answer)
+def _ask(qtype: str, lang: str, rng: np.random.Generator, phrasing: Phrasing, answer: str, **slots: str) -> QA:
+    return QA(qtype, lang, _pick(rng, phrasing.questions[qtype][lang]).format(**slots), answer)
 
 
 def candidate_questions(clip: Clip, lang: str, rng: np.random.Generator,
-                        forbidden_pairs: frozenset[Pair] = frozenset()) -> dict[str, list[QA]]:
+                        forbidden_pairs: frozenset[Pair] = frozenset(),
+                        phrasing: Phrasing = DEFAULT_PHRASING) -> dict[str, list[QA]]:
     """Every answerable question about the clip, by type (a type with none is absent). Each question's
-    phrasing and object name are drawn from `rng`; "no" questions never name a pair in `forbidden_pairs`."""
+    template (from `phrasing`) and object name are drawn from `rng`; "no" questions never name a pair in
+    `forbidden_pairs`."""
     if lang not in LANGUAGES:
         raise ValueError(f"unknown language {lang!r}")
     objects = clip.objects
     out: dict[str, list[QA]] = {}
 
     out["colour"] = [
-        _ask("colour", lang, rng, COLOURS[o.colour].word(lang), shape=SHAPES[o.shape].word(lang))
+        _ask("colour", lang, rng, phrasing, COLOURS[o.colour].word(lang), shape=SHAPES[o.shape].word(lang))
         for o in objects
         if o.colour_after is None and sum(p.shape == o.shape for p in objects) == 1
     ]
     colours_shown = [c for o in objects for c in dict.fromkeys((o.colour, o.colour_after)) if c is not None]
     out["shape"] = [
-        _ask("shape", lang, rng, SHAPES[o.shape].word(lang), colour=COLOURS[c].word(lang))
+        _ask("shape", lang, rng, phrasing, SHAPES[o.shape].word(lang), colour=COLOURS[c].word(lang))
         for o in objects for c in dict.fromkeys((o.colour, o.colour_after))
         if c is not None and colours_shown.count(c) == 1
     ]
-    out["count"] = [_ask("count", lang, rng, COUNTS[str(len(objects))].word(lang))]
+    out["count"] = [_ask("count", lang, rng, phrasing, COUNTS[str(len(objects))].word(lang))]
     out["motion"] = [
-        _ask("motion", lang, rng, MOTIONS[o.motion].word(lang), obj=_object_name(clip, o, lang, rng)) for o in objects
+        _ask("motion", lang, rng, phrasing, MOTIONS[o.motion].word(lang), obj=_object_name(clip, o, lang, rng))
+        for o in objects
     ]
     out["event"] = [
-        _ask("event", lang, rng, event_answer(clip, o, lang), obj=_object_name(clip, o, lang, rng)) for o in objects
+        _ask("event", lang, rng, phrasing, event_answer(clip, o, lang), obj=_object_name(clip, o, lang, rng))
+        for o in objects
     ]
     out["order"] = [
-        _ask("order", lang, rng, order_answer(clip, o, lang), obj=_object_name(clip, o, lang, rng)) for o in objects
+        _ask("order", lang, rng, phrasing, order_answer(clip, o, lang), obj=_object_name(clip, o, lang, rng))
+        for o in objects
     ]
     shown = sorted(pairs_shown(clip))
     absent = [p for p in ALL_PAIRS if p not in shown and p not in forbidden_pairs]
@@ -209,21 +229,21 @@ def candidate_questions(clip: Clip, lang: str, rng: np.random.Generator,
         pool = near_left if near_left and rng.random() < 0.75 else [p for p in absent if p not in negatives]
         negatives.append(_pick(rng, pool))
     out["exists"] = (
-        [_ask("exists", lang, rng, ANSWERS["yes"].word(lang), pair=pair_name(p, lang)) for p in shown]
-        + [_ask("exists", lang, rng, ANSWERS["no"].word(lang), pair=pair_name(p, lang)) for p in negatives]
+        [_ask("exists", lang, rng, phrasing, ANSWERS["yes"].word(lang), pair=pair_name(p, lang)) for p in shown]
+        + [_ask("exists", lang, rng, phrasing, ANSWERS["no"].word(lang), pair=pair_name(p, lang)) for p in negatives]
     )
     return {t: out[t] for t in QUESTION_TYPES if out[t]}
 
 
 def eval_questions(clip: Clip, languages: tuple[str, ...], rng: np.random.Generator,
-                   forbidden_pairs: frozenset[Pair] = frozenset()) -> list[QA]:
+                   forbidden_pairs: frozenset[Pair] = frozenset(), phrasing: Phrasing = DEFAULT_PHRASING) -> list[QA]:
     """A benchmark set for one clip: per language, one question of every answerable type, two for `exists`
     (one "yes", one "no"). `event` and `order` ask about the event's object when there is one, so the
     benchmark is not dominated by "nothing happens" and "at the start"."""
     chosen: list[QA] = []
     event_obj = clip.event_object()
     for lang in languages:
-        candidates = candidate_questions(clip, lang, rng, forbidden_pairs)
+        candidates = candidate_questions(clip, lang, rng, forbidden_pairs, phrasing)
         for qtype, qas in candidates.items():
             if qtype == "exists":
                 for answer in ("yes", "no"):
@@ -238,9 +258,9 @@ def eval_questions(clip: Clip, languages: tuple[str, ...], rng: np.random.Genera
 
 
 def conversation(clip: Clip, languages: tuple[str, ...], rng: np.random.Generator,
-                 forbidden_pairs: frozenset[Pair] = frozenset()) -> list[QA]:
+                 forbidden_pairs: frozenset[Pair] = frozenset(), phrasing: Phrasing = DEFAULT_PHRASING) -> list[QA]:
     """2-4 questions of different types, each in a language drawn from `languages`."""
-    by_lang = {lang: candidate_questions(clip, lang, rng, forbidden_pairs) for lang in languages}
+    by_lang = {lang: candidate_questions(clip, lang, rng, forbidden_pairs, phrasing) for lang in languages}
     types = [t for t in QUESTION_TYPES if all(t in by_lang[lang] for lang in languages)]
     n_turns = min(len(types), int(rng.integers(2, 5)))
     turns = []

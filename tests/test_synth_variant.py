@@ -78,6 +78,13 @@ def test_variant_templates_are_new_wordings_with_the_same_slots():
             ours = VARIANT_QUESTION_TEMPLATES[qtype][lang]
             assert ours and not set(ours) & set(templates), (qtype, lang)
             assert {frozenset(fields(t)) for t in ours} == {frozenset(fields(t)) for t in templates}, (qtype, lang)
+    # each template's natural answer is its type's word: only `exists` asks yes or no ("Does the circle change?"
+    # was answered "yes", which names no event); `order` offers its two answers ("... at the start or partway ...")
+    for qtype, by_lang in VARIANT_QUESTION_TEMPLATES.items():
+        for template in by_lang["en"] if qtype != "exists" else ():
+            assert template.split()[0] not in ("Does", "Do", "Is", "Are", "Can", "Was") or " or " in template, template
+        for template in by_lang["zh"] if qtype != "exists" else ():
+            assert not template.endswith("吗？") or "还是" in template, template
     for lang, requests in CAPTION_REQUESTS.items():
         assert VARIANT_CAPTION_REQUESTS[lang] and not set(VARIANT_CAPTION_REQUESTS[lang]) & set(requests)
 

@@ -3,7 +3,9 @@ no training world is made with it, so a model scored on it is asked in words it 
 
 Written apart from text.py's templates (none is one of theirs), with the same slots ({shape}, {colour}, {obj},
 {pair}) and the same answers: the words in the slots and the canonical answers come from the vocabulary, so the
-world's scorer judges these questions as it judges the others. `python -m data_tools synth --phrasing variant`.
+world's scorer judges these questions as it judges the others. A template's natural answer is its type's word: no
+yes/no question outside `exists` ("Does the circle change?" was answered "yes", which names no event).
+`python -m data_tools synth --phrasing variant`.
 """
 
 from __future__ import annotations
@@ -52,9 +54,9 @@ VARIANT_QUESTION_TEMPLATES: dict[str, dict[str, tuple[str, ...]]] = {
         "zh": ("{obj}向哪边移动？", "{obj}在往哪里走？", "请说出{obj}的移动方向。", "{obj}朝什么方向运动？"),
     },
     "event": {
-        "en": ("Does the {obj} change during the clip?", "What happens with the {obj} in the video?",
-               "Is there any change to the {obj}?", "What, if anything, happens to the {obj} in this clip?"),
-        "zh": ("{obj}在视频中有什么变化吗？", "{obj}出了什么事？", "请描述{obj}发生的变化。", "视频里的{obj}怎么样了？"),
+        "en": ("What becomes of the {obj} during the clip?", "What happens with the {obj} in the video?",
+               "Describe any change the {obj} goes through.", "What, if anything, happens to the {obj} in this clip?"),
+        "zh": ("{obj}在视频中起了什么变化？", "{obj}出了什么事？", "请描述{obj}发生的变化。", "视频里的{obj}怎么样了？"),
     },
     "order": {
         "en": ("Is the {obj} visible from the start, or does it show up partway through?",

@@ -43,14 +43,13 @@ def test_a_phrase_said_over_and_over_stops_and_a_finished_answer_does_not():
 
 
 def force_loop(model, cycle: list[int]) -> list[int]:
-    """Make `model` a tiny LM whose next token is always the one after the last in `cycle` (cycle[0] after any other):
-    its logits are overwritten by a forward hook. Returns the list each forward call (one per new token) appends to."""
+    """Make `model` a tiny LM that says `cycle` over and over: a forward hook overwrites its logits so that the k-th
+    forward call (one per new token) picks cycle[k % len(cycle)]. Returns the list of the tokens picked, which the
+    caller empties before each question."""
     calls = []
 
     def hook(module, args, kwargs, output):
-        ids = kwargs.get("input_ids")
-        last = int(ids[0, -1]) if ids is not None else None
-        following = cycle[(cycle.index(last) + 1) % len(cycle)] if last in cycle else cycle[0]
+        following = cycle[len(calls) % len(cycle)]
         output.logits[:, -1, :] = -1e4
         output.logits[:, -1, following] = 1e4
         calls.append(following)

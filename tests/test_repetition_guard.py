@@ -8,7 +8,7 @@ import torch
 
 from test_train_fixtures import one_thread  # noqa: F401 (autouse fixture: tiny models run fastest on one thread)
 from videoassist.inference import RepetitionGuard, VideoAssistant
-from videoassist.inference.generation import StopOnRepeatedPhrase
+from videoassist.inference.generation import StopOnRepeatedPhrase, without_repeats
 from videoassist.testing import save_tiny_hf_model, save_tiny_model
 
 CLIP = sorted((Path(__file__).resolve().parent.parent / "samples").rglob("*.mp4"))[0]
@@ -42,6 +42,15 @@ def test_a_phrase_said_over_and_over_stops_and_a_finished_answer_does_not():
         RepetitionGuard(min_repeats=1)
 
 
+def test_a_stopped_loop_keeps_its_phrase_once():
+    a, b, c, d = 11, 12, 13, 14
+    assert without_repeats([d, a, b, c, a, b, c, a, b, c]) == [d, a, b, c]
+    assert without_repeats([d] + [a, b] * 5) == [d, a, b]  # more copies than the guard needed: all but one go
+    assert without_repeats([d] + [a] * 9) == [d, a]
+    assert without_repeats([d, a, b, c, a, b, c]) == [d, a, b, c, a, b, c]  # not a loop: left alone
+    assert without_repeats([]) == []
+
+
 def force_loop(model, cycle: list[int]) -> list[int]:
     """Make `model` a tiny LM that says `cycle` over and over: a forward hook overwrites its logits so that the k-th
     forward call (one per new token) picks cycle[k % len(cycle)]. Returns the list of the tokens picked, which the
@@ -69,11 +78,13 @@ def check_guard(assistant: VideoAssistant) -> None:
 
     guarded = ask()
     assert len(calls) < MAX_NEW_TOKENS // 3  # stopped well before the limit ...
-    assert guarded.text.startswith(LOOP * 3) and set(guarded.text) <= set(LOOP)  # ... after the third "蓝色的"
+    assert guarded.text == LOOP  # ... and the answer says the phrase once
 
     calls.clear()
     stream = ask(stream=True)
-    assert "".join(stream).strip() == guarded.text == stream.answer.text  # streaming stops the same way
+    streamed = "".join(stream).strip()  # what was shown as it came: the copies up to the stop
+    assert streamed.startswith(LOOP * 3) and set(streamed) <= set(LOOP)
+    assert stream.answer.text == guarded.text  # streaming stops the same way, and keeps the same answer
     assert len(calls) < MAX_NEW_TOKENS // 3
 
     assistant.repetition_guard = None
@@ -83,7 +94,7 @@ def check_guard(assistant: VideoAssistant) -> None:
     finally:
         assistant.repetition_guard = RepetitionGuard()
     assert len(calls) == MAX_NEW_TOKENS  # without the guard the same model loops to the token limit
-    assert looping.text.count(LOOP) > 3 * guarded.text.count(LOOP)
+    assert looping.text.count(LOOP) > 3 * streamed.count(LOOP)
 
 
 def test_our_models_stop_a_loop(tmp_path):

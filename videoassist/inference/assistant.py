@@ -20,7 +20,7 @@ from ..checkpoints.sources import load_model
 from ..video import sample_frames
 from .chat_models import chat_model_for
 from .feature_cache import CachedVideo, FeatureCache, file_digest
-from .generation import DEFAULT_REPETITION_GUARD, RepetitionGuard, StopOnRepeatedPhrase
+from .generation import DEFAULT_REPETITION_GUARD, RepetitionGuard, StopOnRepeatedPhrase, without_repeats
 
 
 @dataclass
@@ -152,11 +152,15 @@ class VideoAssistant:
                     pad_token_id=self.chat.pad_token_id,
                 )
 
-        def answer_from(text: str) -> Answer:
+        def answer_from(output: torch.Tensor) -> Answer:
+            tokens = output[0, prompt_length:].tolist()
+            if self.repetition_guard is not None:  # a stopped loop: its phrase once in the answer kept
+                tokens = without_repeats(tokens, self.repetition_guard)
+            text = self.chat.decode(torch.tensor(tokens, dtype=torch.long))
             return Answer(text.strip(), entry.timestamps, prompt.visual_tokens, time.perf_counter() - started, cached)
 
         if not stream:
-            return answer_from(self.chat.decode(generate()[0, prompt_length:]))
+            return answer_from(generate())
 
         result = AnswerStream(iter(()))
 
@@ -164,20 +168,19 @@ class VideoAssistant:
             streamer = TextIteratorStreamer(self.chat.tokenizer, skip_prompt=True, skip_special_tokens=True)
             stop = threading.Event()
             failure: list[BaseException] = []
+            output: list[torch.Tensor] = []
 
             def run():
                 try:
-                    generate(streamer, stop)
+                    output.append(generate(streamer, stop))
                 except BaseException as error:  # re-raised in the caller's thread below
                     failure.append(error)
                     streamer.end()
 
             worker = threading.Thread(target=run, daemon=True)
             worker.start()
-            pieces = []
             try:
                 for piece in streamer:
-                    pieces.append(piece)
                     if piece:
                         yield piece
             finally:  # also when the reader stops early: end the generation at its next token
@@ -185,7 +188,7 @@ class VideoAssistant:
                 worker.join()
             if failure:
                 raise failure[0]
-            result.answer = answer_from("".join(pieces))
+            result.answer = answer_from(output[0])
 
         result.chunks = chunks()
         return result

@@ -38,6 +38,29 @@ class RepetitionGuard:
 DEFAULT_REPETITION_GUARD = RepetitionGuard()
 
 
+def repeated_tail(tokens: list[int], guard: RepetitionGuard = DEFAULT_REPETITION_GUARD) -> tuple[int, int]:
+    """(period, copies) of the phrase repeated back to back at the end of `tokens` by the guard's rule (the
+    shortest such phrase), or (0, 0) when the tokens do not end that way."""
+    for period in range(1, guard.max_period + 1):
+        copies = guard.repeats(period)
+        if copies * period > len(tokens):
+            break
+        tail = tokens[len(tokens) - copies * period:]
+        if all(tail[i] == tail[i % period] for i in range(len(tail))):
+            while (copies + 1) * period <= len(tokens) and \
+                    tokens[len(tokens) - (copies + 1) * period:len(tokens) - copies * period] == tail[:period]:
+                copies += 1
+            return period, copies
+    return 0, 0
+
+
+def without_repeats(tokens: list[int], guard: RepetitionGuard = DEFAULT_REPETITION_GUARD) -> list[int]:
+    """The answer the guard stopped, its repeated phrase said once ("一个蓝色的蓝色的蓝色的…" → "一个蓝色的"); any other
+    answer as it is."""
+    period, copies = repeated_tail(tokens, guard)
+    return tokens[:len(tokens) - (copies - 1) * period] if copies else tokens
+
+
 class StopOnRepeatedPhrase(StoppingCriteria):
     """transformers' stopping criterion for `guard`, over the tokens after the first `prompt_length`."""
 
@@ -57,4 +80,4 @@ class StopOnRepeatedPhrase(StoppingCriteria):
         return done
 
 
-__all__ = ["DEFAULT_REPETITION_GUARD", "RepetitionGuard", "StopOnRepeatedPhrase"]
+__all__ = ["DEFAULT_REPETITION_GUARD", "RepetitionGuard", "StopOnRepeatedPhrase", "without_repeats"]

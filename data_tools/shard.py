@@ -11,7 +11,9 @@ Exit status: 0 when every record was written, 1 when any was skipped (the shards
 from __future__ import annotations
 
 import argparse
+import importlib
 import sys
+from contextlib import nullcontext
 from pathlib import Path
 
 from videoassist.cli import positive
@@ -29,7 +31,19 @@ def register(subparsers) -> None:
     parser.add_argument("--resume", action="store_true", help="keep the complete shards in --out and go on after "
                         "their last record (after an interrupted run)")
     parser.add_argument("--quiet", action="store_true", help="no progress bar")
-    parser.set_defaults(func=run)
+    parser.add_argument("--engine", choices=list(ENGINES), default="local",
+                        help="local: this process; ray: the videos read in Ray tasks (docs/SCALING.md)")
+    parser.add_argument("--ray-address", metavar="ADDR", help="a running Ray cluster (default: a local instance)")
+    parser.set_defaults(func=run, parser=parser)
+
+
+def local_mapper(address: str | None = None):
+    """This process: the built-in `map`."""
+    return nullcontext(map)
+
+
+# Where the per-record work runs: name → a context manager (taking the Ray address) that gives write_shards' mapper.
+ENGINES = {"local": "data_tools.shard:local_mapper", "ray": "data_tools.ray_shards:ray_mapper"}
 
 
 def run(args: argparse.Namespace) -> int:
@@ -38,8 +52,12 @@ def run(args: argparse.Namespace) -> int:
     def report_skip(sample_id: str, video: str, problem: str) -> None:
         print(f"shard: skipped {video}: {problem} (record {sample_id})", file=sys.stderr)
 
-    report = write_shards(args.json, args.video_root, args.out, args.max_count, on_skip=report_skip,
-                          progress=not args.quiet, resume=args.resume)
+    if args.ray_address and args.engine != "ray":
+        args.parser.error("--ray-address needs --engine ray")
+    module, function = ENGINES[args.engine].split(":")
+    with getattr(importlib.import_module(module), function)(args.ray_address) as mapper:
+        report = write_shards(args.json, args.video_root, args.out, args.max_count, on_skip=report_skip,
+                              progress=not args.quiet, resume=args.resume, mapper=mapper)
     print(f"wrote {report.written} samples in {len(report.shards)} shards to {args.out}"
           + (f"; skipped {len(report.skipped)}" if report.skipped else ""))
     return 1 if report.skipped else 0

@@ -1,6 +1,7 @@
 """Benchmark: `videoassist caption` throughput (clips per minute) over synthetic clips, the model loaded once.
 
     python scripts/bench_caption.py --model DIR [--clips 50] [--max-new-tokens 32] [--data-dir DIR] [--threads N]
+                                    [--engine local|ray]
 
 The clips come from the synthetic world: `python -m data_tools synth --out DIR --n 50 --seed 0 --quiet` (2-4 s,
 8-16 fps, 128-256 px a side; made once and kept in --data-dir, by default a folder under the system temp dir);
@@ -15,7 +16,15 @@ stop at all, and 128 tokens would time its rambling instead. The generated token
 counts the LLM's forward calls), so the figure can be scaled to any caption length; the wall time spent in the
 LLM's forward calls is given too, which tells generation from decode/encode time.
 
-The last line is one JSON object: `clips_per_min`, the seconds, the tokens, the machine, and `peak_rss_mb`.
+`--engine ray` captions the same clips a second time, in the same run, with the Ray Data engine on a local Ray
+instance (started for it: this machine's CPUs, one model actor per 2 of them, frames sampled in Ray tasks): the
+figures are measured side by side, so their ratio holds even on a busy machine. The Ray run's wall time includes
+Ray's start and the actors' model loads (the local run's model is loaded before it is timed); the per-clip
+overhead of the engine is its steady state, the time between the first and the last result per clip, against the
+local run's.
+
+The last line is one JSON object: `engine`, `clips_per_min`, the seconds, the tokens, the machine, and
+`peak_rss_mb`; with `--engine ray`, `ray` holds the Ray run's figures and their ratios to the local run's.
 """
 
 from __future__ import annotations
@@ -75,6 +84,8 @@ def main() -> None:
     parser.add_argument("--clips", type=int, default=50, help="clips to caption (default 50)")
     parser.add_argument("--max-new-tokens", type=int, default=32, help="caption length cap (default 32)")
     parser.add_argument("--data-dir", type=Path, default=DEFAULT_DATA_DIR, help=f"default {DEFAULT_DATA_DIR}")
+    parser.add_argument("--engine", choices=["local", "ray"], default="local",
+                        help="ray: the Ray engine too, beside the local one, in the same run")
     args = parser.parse_args()
 
     load_before = os.getloadavg()[0]
@@ -98,8 +109,8 @@ def main() -> None:
     timer = LLMTimer(assistant.model.language_model)
     with tempfile.TemporaryDirectory() as folder:
         output = Path(folder) / "captions.jsonl"
-        busy = measure(lambda: _run(run_batch, Captioner(assistant, settings), videos, open_results, output, NEW))
-        summary, records = busy.result
+        busy = measure(lambda: _run(run_batch, Captioner(assistant, settings).run, videos, open_results, output, NEW))
+        summary, records, arrivals = busy.result
     wall = busy.best
     per_min = summary.ok / wall * 60
     print(f"{summary.line()} in {busy.describe()}: {per_min:.1f} clips/min, {wall / len(videos):.2f} s per clip; "
@@ -107,7 +118,8 @@ def main() -> None:
           f"{timer.seconds:.1f} s of the wall time")
     print(f"first caption: {records[0]['caption'][:80]!r}" if records else "no captions")
 
-    finish({
+    result = {
+        "engine": args.engine,
         "clips_per_min": round(per_min, 2),
         "clips": len(videos),
         "ok": summary.ok,
@@ -126,16 +138,67 @@ def main() -> None:
         "model": args.model,
         "int8_lm_head": args.int8_lm_head,
         "data_dir": str(args.data_dir),
-        "machine": machine(load_before),
-    })
+        "steady_s_per_clip": round(steady_per_clip(arrivals), 3),
+    }
+    if args.engine == "ray":
+        result["ray"] = bench_ray(args, videos, settings, run_batch, open_results, result, records)
+    result["machine"] = machine(load_before)
+    finish(result)
 
 
-def _run(run_batch, captioner, videos, open_results, output: Path, mode: str):
-    """One captioning batch into `output` (jsonl) → (summary, the records written)."""
+def steady_per_clip(arrivals: list[float]) -> float:
+    """Seconds per clip between the first result and the last (an engine's start left out)."""
+    return (arrivals[-1] - arrivals[0]) / (len(arrivals) - 1) if len(arrivals) > 1 else float("nan")
+
+
+def bench_ray(args, videos, settings, run_batch, open_results, local: dict, local_records: list[dict]) -> dict:
+    """The same clips on the Ray engine (a local instance started here) → its figures beside the local run's."""
+    from videoassist.captioning.engines import EngineOptions, ModelChoice, open_engine
+
+    print(f"the same {len(videos)} clips on the Ray engine (a local instance) ...", flush=True)
+    model = ModelChoice(args.model, int8_lm_head=args.int8_lm_head)
+
+    def ray_run():
+        with open_engine("ray", model, settings, EngineOptions()) as captioner, \
+                tempfile.TemporaryDirectory() as folder:
+            return _run(run_batch, captioner.run, videos, open_results, Path(folder) / "captions.jsonl", NEW)
+
+    busy = measure(ray_run)
+    summary, records, arrivals = busy.result
+    per_min = summary.ok / busy.best * 60
+    steady = steady_per_clip(arrivals)
+    same = {r["path"]: r["caption"] for r in records} == {r["path"]: r["caption"] for r in local_records}
+    print(f"ray: {summary.line()} in {busy.describe()}: {per_min:.1f} clips/min ({per_min / local['clips_per_min']:.2f}"
+          f"x the local engine's); steady state {steady:.2f} s per clip against {local['steady_s_per_clip']:.2f} s; "
+          f"captions {'identical' if same else 'DIFFERENT'} to the local engine's")
+    return {
+        "clips_per_min": round(per_min, 2),
+        "ok": summary.ok,
+        "failed": summary.failed,
+        "wall_s": round(busy.best, 2),
+        "steady_s_per_clip": round(steady, 3),
+        "ratio_clips_per_min": round(per_min / local["clips_per_min"], 3),
+        "ratio_steady": round(local["steady_s_per_clip"] / steady, 3),
+        "overhead_s_per_clip": round(steady - local["steady_s_per_clip"], 3),
+        "start_s": round(busy.best - steady * len(videos), 2),  # Ray's start, the actor's model load, the first clip
+        "captions_identical": same,
+        "run": busy.as_json(),
+    }
+
+
+def _run(run_batch, caption, videos, open_results, output: Path, mode: str):
+    """One captioning batch into `output` (jsonl) → (summary, the records written, when each result arrived)."""
+    arrivals = []
+
+    def timed(todo):
+        for result in caption(todo):
+            arrivals.append(time.perf_counter())
+            yield result
+
     with open_results(str(output), "jsonl", videos, mode) as results:
-        summary = run_batch(captioner, videos, results, progress=True)
+        summary = run_batch(timed, videos, results, progress=True)
     records = [json.loads(line) for line in output.read_text().splitlines() if line.strip()]
-    return summary, records
+    return summary, records, arrivals
 
 
 if __name__ == "__main__":

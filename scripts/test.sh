@@ -5,7 +5,7 @@ cd "$(dirname "$0")/.."
 python3 -m venv .venv
 . .venv/bin/activate
 pip install -q --upgrade pip
-pip install -q torch==2.13.0 -e ".[train,dev,eval]"
+pip install -q torch==2.13.0 -e ".[train,dev,eval,ray]"  # ray: tests/test_ray_engine.py runs, not skipped
 pip install -q --no-deps lmms-eval==0.7.3  # its own pins cannot share our environment (docs/EVAL.md, "lmms-eval")
 python scripts/import_graph.py  # the subpackages' layering: no import cycle, inference without training, ...
 python -m pytest "$@"

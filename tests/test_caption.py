@@ -238,6 +238,58 @@ def test_resume_skips_what_is_recorded_and_cuts_a_truncated_last_line(tiny_model
     assert [r["path"] for r in read_jsonl(output)] == [str(clips / n) for n in ("a.mp4", "notes.mp4", "b.mp4")]
 
 
+def test_parquet_output_is_a_folder_of_parts_with_the_jsonl_records(tiny_model, clips, tmp_path):
+    pq = pytest.importorskip("pyarrow.parquet")
+    videos = [clips / "a.mp4", clips / "notes.mp4", clips / "b.mp4"]
+    assert caption(*videos, "--model", tiny_model, "-o", tmp_path / "out.jsonl", "--frames", "4", *FAST) == 0
+    assert caption(*videos, "--model", tiny_model, "-o", tmp_path / "out.parquet", "--frames", "4", *FAST) == 0
+    assert sorted(p.name for p in (tmp_path / "out.parquet").iterdir()) == ["part-000000.parquet"]
+    rows = pq.read_table(tmp_path / "out.parquet").to_pylist()
+    expected = read_jsonl(tmp_path / "out.jsonl")
+    for row, record in zip(rows, expected, strict=True):
+        assert {**row, "seconds": 0} == {**record, "seconds": 0}
+
+
+def test_parquet_parts_roll_over_and_resume_after_a_kill(tmp_path):
+    pq = pytest.importorskip("pyarrow.parquet")
+    from videoassist.captioning.writers import NEW, ParquetShards
+
+    def result(name):
+        return VideoCaptions(name, "ok", [SegmentCaption(0, 1, f"caption of {name}", [0.5])], 1.0)
+
+    shards = ParquetShards(tmp_path / "out", NEW, shard_rows=2)
+    for name in ("a", "b", "c"):
+        shards.append(result(name))
+    # killed here: a and b are in the first part, c only in pending.jsonl
+    assert sorted(p.name for p in (tmp_path / "out").iterdir()) == ["part-000000.parquet", "pending.jsonl"]
+    shards.pending.close()
+    with pytest.raises(DataError, match="already holds captions"):
+        ParquetShards(tmp_path / "out", NEW)
+    # a kill between a part's rename and the restart of pending.jsonl: its records are in both
+    (tmp_path / "out" / "pending.jsonl").write_text(
+        "".join(json.dumps(result(n).record()) + "\n" for n in ("a", "b")), encoding="utf-8")
+    with ParquetShards(tmp_path / "out", RESUME, shard_rows=2) as resumed:
+        assert resumed.done_paths() == {"a", "b"}
+        resumed.append(result("c"))
+    assert sorted(p.name for p in (tmp_path / "out").iterdir()) == ["part-000000.parquet", "part-000001.parquet"]
+    rows = pq.read_table(tmp_path / "out").to_pylist()
+    assert [(r["path"], r["caption"]) for r in rows] == [(n, f"caption of {n}") for n in ("a", "b", "c")]
+
+
+def test_the_ray_engine_without_ray_says_how_to_install_it(clips, tmp_path, monkeypatch, capsys):
+    monkeypatch.setitem(sys.modules, "ray", None)  # `import ray` fails, as where it is not installed
+    assert caption(clips / "a.mp4", "-o", tmp_path / "out.jsonl", "--engine", "ray", *FAST) == 1
+    error = capsys.readouterr().err.strip()
+    assert error.startswith('videoassist caption: error: the ray engine needs Ray: pip install -e ".[ray]"')
+    assert "\n" not in error and "Traceback" not in error
+
+
+def test_ray_options_need_the_ray_engine(clips, tmp_path, capsys):
+    with pytest.raises(SystemExit):
+        caption(clips / "a.mp4", "-o", tmp_path / "out.jsonl", "--workers", "2")
+    assert "--workers needs --engine ray" in capsys.readouterr().err
+
+
 def test_csv_resume_cuts_a_truncated_row_even_inside_a_quoted_caption(tmp_path):
     output = tmp_path / "captions.csv"
     with CsvFile(output) as results:

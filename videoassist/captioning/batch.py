@@ -4,12 +4,12 @@ from __future__ import annotations
 
 import sys
 import time
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 
 from tqdm import tqdm
 
-from .pipeline import Captioner
-from .results import OK
+from .results import OK, VideoCaptions
 
 
 @dataclass
@@ -26,14 +26,16 @@ class BatchSummary:
         return f"{self.ok} ok, {self.failed} failed, {self.skipped} skipped"
 
 
-def run_batch(captioner: Captioner, videos: list[str], results, progress: bool = True) -> BatchSummary:
-    """Caption every video of `videos` not yet in `results`, appending each result as soon as it is ready."""
+def run_batch(caption: Callable[[list[str]], Iterable[VideoCaptions]], videos: list[str], results,
+              progress: bool = True) -> BatchSummary:
+    """Caption every video of `videos` not yet in `results` with `caption` (an engine's `run`: the videos in, one
+    result per video out, in any order), appending each result as soon as it is ready."""
     done = results.done_paths()
     todo = [video for video in videos if video not in done]
     summary = BatchSummary(skipped=len(videos) - len(todo))
     started = time.perf_counter()
     with tqdm(total=len(todo), unit="video", file=sys.stderr, disable=not progress, dynamic_ncols=True) as bar:
-        for result in captioner.run(todo):
+        for result in caption(todo):
             results.append(result)
             if result.status == OK:
                 summary.ok += 1

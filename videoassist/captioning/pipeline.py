@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import time
 from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 
 from ..inference import VideoAssistant
@@ -13,6 +14,7 @@ from ..video import sample_frames, sample_indices
 from .prefetch import prefetched
 from .results import OK, SegmentCaption, VideoCaptions
 from .segments import segment_rate, split_by_time
+from .engines import EngineOptions, ModelChoice
 from .settings import CaptionSettings
 
 
@@ -32,30 +34,22 @@ class Captioner:
         """Decode, sample and encode one video (in the prefetch thread); VideoError for an unusable file."""
         started = time.perf_counter()
         clip, groups = self.sample(path)
-        segments = [
-            (start, end, self.assistant.encode(
-                clip.frames[positions], [clip.timestamps[i] for i in positions], keep_frames=False
-            ))
-            for start, end, positions in groups
-        ]
-        return EncodedVideo(path, segments, time.perf_counter() - started)
+        return self.encode_sampled(path, clip.frames, clip.timestamps, groups, time.perf_counter() - started)
 
     def sample(self, path: str):
         """→ (the sampled clip, [(start s, end s, positions of the segment's frames in the clip)])."""
         s = self.settings
-        sampling = self.assistant.sampling_settings(s.num_frames, s.fps, s.max_frames)
-        if s.segment_seconds is None:
-            clip = sample_frames(path, **sampling)
-            return clip, [(0.0, clip.info.duration_s, list(range(len(clip.timestamps))))]
-        clip = sample_frames(path, fps=segment_rate(s.segment_seconds, sampling["num_frames"], sampling["fps"]))
-        groups = []
-        for segment in split_by_time(clip.timestamps, s.segment_seconds, clip.info.duration_s):
-            positions = segment.frames
-            if len(positions) > sampling["max_frames"]:  # a high --fps over a long segment: keep an even subset
-                times = [clip.timestamps[i] for i in positions]
-                positions = [positions[k] for k in sample_indices(times, num_frames=sampling["max_frames"])]
-            groups.append((segment.start_s, segment.end_s, positions))
-        return clip, groups
+        return sample_video(path, s, self.assistant.sampling_settings(s.num_frames, s.fps, s.max_frames))
+
+    def encode_sampled(self, path: str, frames, timestamps: list[float], groups, seconds: float = 0.0) -> EncodedVideo:
+        """Encode the frames of a sampled video, segment by segment; `seconds`: spent sampling it (anywhere)."""
+        started = time.perf_counter()
+        segments = [
+            (start, end, self.assistant.encode(frames[positions], [timestamps[i] for i in positions],
+                                               keep_frames=False))
+            for start, end, positions in groups
+        ]
+        return EncodedVideo(path, segments, seconds + time.perf_counter() - started)
 
     def describe(self, video: EncodedVideo) -> VideoCaptions:
         """Generate the caption of every segment (in the calling thread)."""
@@ -69,6 +63,13 @@ class Captioner:
             captions.append(SegmentCaption(start, end, answer.text, frames.timestamps))
         return VideoCaptions(video.path, OK, captions, video.seconds + time.perf_counter() - started)
 
+    def caption_sampled(self, path: str, frames, timestamps: list[float], groups, seconds: float) -> VideoCaptions:
+        """Encode and caption a video sampled elsewhere (the Ray engine's CPU tasks); a failure is recorded."""
+        try:
+            return self.describe(self.encode_sampled(path, frames, timestamps, groups, seconds))
+        except Exception as error:  # as in run: the batch records the reason and goes on
+            return VideoCaptions.failure(path, error)
+
     def run(self, paths: list[str]) -> Iterator[VideoCaptions]:
         """Caption `paths` in order; a video that fails gives a failed VideoCaptions and the batch goes on."""
         for path, encoding in prefetched(paths, self.encode, self.settings.prefetch):
@@ -77,3 +78,27 @@ class Captioner:
             except Exception as error:  # a batch records the reason and goes on with the next video
                 result = VideoCaptions.failure(path, error)
             yield result
+
+
+def sample_video(path: str, settings: CaptionSettings, sampling: dict):
+    """Decode and sample one video for captioning (no model needed: `sampling` is the model's resolved
+    `VideoAssistant.sampling_settings`, so it can run apart from the model, e.g. in a Ray task).
+    → (the sampled clip, [(start s, end s, positions of the segment's frames in the clip)])."""
+    if settings.segment_seconds is None:
+        clip = sample_frames(path, **sampling)
+        return clip, [(0.0, clip.info.duration_s, list(range(len(clip.timestamps))))]
+    clip = sample_frames(path, fps=segment_rate(settings.segment_seconds, sampling["num_frames"], sampling["fps"]))
+    groups = []
+    for segment in split_by_time(clip.timestamps, settings.segment_seconds, clip.info.duration_s):
+        positions = segment.frames
+        if len(positions) > sampling["max_frames"]:  # a high --fps over a long segment: keep an even subset
+            times = [clip.timestamps[i] for i in positions]
+            positions = [positions[k] for k in sample_indices(times, num_frames=sampling["max_frames"])]
+        groups.append((segment.start_s, segment.end_s, positions))
+    return clip, groups
+
+
+@contextmanager
+def local_captioner(model: ModelChoice, settings: CaptionSettings, options: EngineOptions) -> Iterator[Captioner]:
+    """The local engine: the model loaded in this process, frames prefetched in a thread (`options` unused)."""
+    yield Captioner(VideoAssistant.load(model.name, device=model.device, int8_lm_head=model.int8_lm_head), settings)

@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+import json
+from dataclasses import asdict, dataclass, field
 
 OK, FAILED = "ok", "failed"
 
@@ -30,6 +31,15 @@ class VideoCaptions:
         if not message.startswith(path):
             message = f"{path}: {type(error).__name__}: {message}"
         return cls(path, FAILED, seconds=seconds, error=message)
+
+    def to_json(self) -> str:
+        """All of it (segments included) as JSON text: how a result travels between processes (the Ray engine)."""
+        return json.dumps(asdict(self), ensure_ascii=False)
+
+    @classmethod
+    def from_json(cls, text: str) -> "VideoCaptions":
+        fields = json.loads(text)
+        return cls(**{**fields, "segments": [SegmentCaption(**segment) for segment in fields["segments"]]})
 
     @property
     def caption(self) -> str:

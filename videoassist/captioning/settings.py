@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 DEFAULT_PROMPT = "Describe this video."
-OUTPUT_FORMATS = ("jsonl", "csv", "srt", "vtt")
+OUTPUT_FORMATS = ("jsonl", "csv", "parquet", "srt", "vtt")
 SUBTITLE_FORMATS = ("srt", "vtt")
 
 

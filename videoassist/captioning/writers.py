@@ -5,6 +5,8 @@ already recorded (ok or failed: each video is recorded exactly once) and cuts of
 only damage an interrupted append can leave; damage anywhere else is reported, never silently removed.
 
 - jsonl / csv: one record per video in the output file.
+- parquet: a folder of Parquet shards (part-000000.parquet, …) of the jsonl records, for runs too large for one
+  file; the records are appended to its pending.jsonl first, as above, and every SHARD_ROWS of them become a part.
 - srt / vtt: one subtitle file per video, written atomically (temporary file, then rename), plus a progress file
   of jsonl records that says which videos are done (OUTPUT.progress.jsonl beside one file, OUTPUT/progress.jsonl
   in a folder).
@@ -20,8 +22,8 @@ import sys
 from abc import ABC, abstractmethod
 from pathlib import Path
 
-from ..checkpoints.atomic import open_atomic
-from ..errors import DataError
+from ..checkpoints.atomic import atomic_write, open_atomic
+from ..errors import DataError, one_line
 from .results import OK, VideoCaptions
 from .subtitles import RENDERERS
 
@@ -199,6 +201,80 @@ class SubtitleFiles:
         self.close()
 
 
+class ParquetShards:
+    """OUTPUT/part-NNNNNN.parquet: the per-video records (the jsonl columns), SHARD_ROWS a part, readable by any
+    Parquet reader (`pandas.read_parquet(OUTPUT)`, `ray.data.read_parquet`, DuckDB). Each record is first appended
+    to OUTPUT/pending.jsonl (durable at once, as a jsonl output); a full pending file becomes the next part, written
+    whole and renamed into place, and then starts again; the last records become a smaller part at the end of the
+    run. A kill between the rename and the restart leaves the records in both places: resume drops the pending
+    copy."""
+
+    SHARD_ROWS = 10_000
+
+    def __init__(self, output: str | os.PathLike, mode: str = NEW, shard_rows: int = SHARD_ROWS):
+        import pyarrow as pa  # streamlit's dependency, so always installed with videoassist
+
+        self.output, self.shard_rows = Path(output), shard_rows
+        self.schema = pa.schema([("path", pa.string()), ("status", pa.string()), ("caption", pa.string()),
+                                 ("timestamps", pa.list_(pa.float64())), ("seconds", pa.float64()),
+                                 ("error", pa.string())])
+        parts, pending = sorted(self.output.glob("part-*.parquet")), self.output / "pending.jsonl"
+        if (parts or pending.exists()) and mode == NEW:
+            raise DataError(self.output, "already holds captions: pass --resume to continue them or --overwrite to "
+                            "start again")
+        if mode == OVERWRITE:
+            for part in parts:
+                part.unlink()
+            parts = []
+        self.parts = len(parts)
+        self.shard_paths = {path for part in parts for path in self._read(part).column("path").to_pylist()}
+        self.pending = JsonlFile(pending, mode)
+        if self.pending.done_paths() & self.shard_paths:  # killed after the part was renamed into place
+            self.pending.close()
+            self.pending = JsonlFile(pending, OVERWRITE)
+
+    def _read(self, part: Path):
+        import pyarrow.parquet as pq
+
+        try:
+            return pq.read_table(part, columns=["path"])
+        except Exception as error:  # pyarrow's errors have no common base class
+            raise DataError(part, f"is not a readable Parquet file ({one_line(error)})") from None
+
+    def done_paths(self) -> set[str]:
+        return self.shard_paths | self.pending.done_paths()
+
+    def append(self, result: VideoCaptions) -> None:
+        self.pending.append(result)
+        if len(self.pending.records) >= self.shard_rows:
+            self._roll()
+
+    def _roll(self) -> None:
+        """The pending records → the next part; pending starts again."""
+        import pyarrow as pa
+        import pyarrow.parquet as pq
+
+        records = self.pending.records
+        with atomic_write(self.output / f"part-{self.parts:06d}.parquet") as scratch:
+            pq.write_table(pa.Table.from_pylist(records, schema=self.schema), scratch)
+        self.parts += 1
+        self.shard_paths.update(record["path"] for record in records)
+        self.pending.close()
+        self.pending = JsonlFile(self.pending.path, OVERWRITE)
+
+    def close(self) -> None:
+        if self.pending.records:
+            self._roll()
+        self.pending.close()
+        self.pending.path.unlink(missing_ok=True)
+
+    def __enter__(self):
+        return self
+
+    def __exit__(self, *exc):
+        self.close()
+
+
 def subtitle_names(folder: Path, videos: list[str], suffix: str) -> dict[str, Path]:
     """folder/<video name>.<suffix>; a name taken by an earlier video gets -2, -3, … (stable for the same inputs)."""
     names, taken = {}, set()
@@ -212,7 +288,9 @@ def subtitle_names(folder: Path, videos: list[str], suffix: str) -> dict[str, Pa
 
 
 def open_results(output: str, output_format: str, videos: list[str], mode: str):
-    """The writer for `output_format`: a RecordFile (jsonl, csv) or SubtitleFiles (srt, vtt)."""
+    """The writer for `output_format`: a RecordFile (jsonl, csv), ParquetShards or SubtitleFiles (srt, vtt)."""
     if output_format in RENDERERS:
         return SubtitleFiles(output, videos, output_format, mode)
+    if output_format == "parquet":
+        return ParquetShards(output, mode)
     return {"jsonl": JsonlFile, "csv": CsvFile}[output_format](output, mode)

@@ -14,7 +14,9 @@ import warnings
 
 # The libraries' own switches (a value the user set is kept): transformers' and the hub's log notices (the
 # torchvision fallback of the image processors, the hub's network retries before its error), their loading bars,
-# and Streamlit's log lines (its server's start: `videoassist app` says where to go itself).
+# Streamlit's log lines (its server's start: `videoassist app` says where to go itself), and the log lines of Ray's
+# C++ core in the `--engine ray` commands' driver (an "error" about how Ray Data passes an actor's arguments, on
+# every run, which no user can act on; real failures reach the command as exceptions).
 LIBRARY_SETTINGS = {
     "TRANSFORMERS_VERBOSITY": "error",
     "HF_HUB_VERBOSITY": "error",

@@ -19,7 +19,7 @@ import json
 import os
 import tarfile
 import tempfile
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -53,13 +53,16 @@ def write_shards(
     on_skip: Callable[[str, str, str], None] | None = None,
     progress: bool = False,
     resume: bool = False,
+    mapper: Callable[[Callable[[dict], dict], list[dict]], Iterable[dict]] = map,
 ) -> ShardReport:
     """Write every usable record of `json_path` into shards of at most `max_count` samples in `out_dir`.
 
     Every record is parsed first: a malformed one raises DataError before anything is written. A record whose
     video is missing or does not probe (videoassist.video.probe) is skipped: `on_skip(id, video, problem)` is
     called and it is listed in the report. `resume`: keep the complete shards already in `out_dir` and go on from
-    the record after their last one (without it, a folder that holds shards is refused).
+    the record after their last one (without it, a folder that holds shards is refused). `mapper(shard_member,
+    jobs)` reads the videos and must give the members back in the jobs' order: `map` here, Ray tasks with
+    data_tools/ray_shards.py.
     """
     from tqdm import tqdm
 
@@ -82,21 +85,20 @@ def write_shards(
         report.shards.append({"name": Path(final).name, "count": writer.count})
 
     writer.post = completed
+    jobs = [{"index": index, "id": sample.id, "video": str(sample.video or ""),
+             "record": json.dumps({**records[index], "id": sample.id}, ensure_ascii=False)}
+            for index, sample in enumerate(samples) if index >= start]
     with writer:
-        for index in tqdm(range(start, len(records)), desc="shards", unit="record", disable=not progress):
-            sample = samples[index]
-            entry = {"__key__": f"{index:09d}",
-                     "json": json.dumps({**records[index], "id": sample.id}, ensure_ascii=False).encode("utf-8")}
-            if sample.video is not None:
-                try:
-                    probe(sample.video)
-                    entry[media_extension(sample.video)] = sample.video.read_bytes()
-                except (VideoError, OSError) as error:
-                    problem = error.problem if isinstance(error, VideoError) else str(error)
-                    report.skipped.append((sample.id, str(sample.video), problem))
-                    if on_skip is not None:
-                        on_skip(sample.id, str(sample.video), problem)
-                    continue
+        for member in tqdm(mapper(shard_member, jobs), total=len(jobs), desc="shards", unit="record",
+                           disable=not progress):
+            if member["problem"]:
+                report.skipped.append((member["id"], member["video"], member["problem"]))
+                if on_skip is not None:
+                    on_skip(member["id"], member["video"], member["problem"])
+                continue
+            entry = {"__key__": member["key"], "json": member["json"]}
+            if member["extension"]:
+                entry[member["extension"]] = member["media"]
             writer.write(entry)
             report.written += 1
     index = {"source": str(json_path), "total": sum(shard["count"] for shard in report.shards),
@@ -105,6 +107,23 @@ def write_shards(
     temporary.write_text(json.dumps(index, indent=2, ensure_ascii=False) + "\n", encoding="utf-8")
     os.replace(temporary, out / INDEX_NAME)
     return report
+
+
+def shard_member(job: dict) -> dict:
+    """One record's shard sample (any process: a Ray task's too). `job`: {"index", "record" (its JSON text), "id",
+    "video" (the media path, "" for a text-only record)} → the job with "key", "json" (bytes), "extension" and
+    "media" (the file's bytes; "" and b"" for text only), and "problem" ("" unless the video is missing or does not
+    probe, when it says why)."""
+    member = {**job, "key": f"{job['index']:09d}", "json": job["record"].encode("utf-8"), "extension": "",
+              "media": b"", "problem": ""}
+    if job["video"]:
+        video = Path(job["video"])
+        try:
+            probe(video)
+            member["extension"], member["media"] = media_extension(video), video.read_bytes()
+        except (VideoError, OSError) as error:
+            member["problem"] = error.problem if isinstance(error, VideoError) else str(error)
+    return member
 
 
 def _completed_shards(out: Path) -> tuple[list[dict], int]:

@@ -10,11 +10,10 @@ from dataclasses import dataclass
 
 from ..inference import VideoAssistant
 from ..inference.feature_cache import CachedVideo
-from ..video import sample_frames, sample_indices
+from .engines import EngineOptions, ModelChoice
 from .prefetch import prefetched
 from .results import OK, SegmentCaption, VideoCaptions
-from .segments import segment_rate, split_by_time
-from .engines import EngineOptions, ModelChoice
+from .sampling import sample_video
 from .settings import CaptionSettings
 
 
@@ -78,24 +77,6 @@ class Captioner:
             except Exception as error:  # a batch records the reason and goes on with the next video
                 result = VideoCaptions.failure(path, error)
             yield result
-
-
-def sample_video(path: str, settings: CaptionSettings, sampling: dict):
-    """Decode and sample one video for captioning (no model needed: `sampling` is the model's resolved
-    `VideoAssistant.sampling_settings`, so it can run apart from the model, e.g. in a Ray task).
-    → (the sampled clip, [(start s, end s, positions of the segment's frames in the clip)])."""
-    if settings.segment_seconds is None:
-        clip = sample_frames(path, **sampling)
-        return clip, [(0.0, clip.info.duration_s, list(range(len(clip.timestamps))))]
-    clip = sample_frames(path, fps=segment_rate(settings.segment_seconds, sampling["num_frames"], sampling["fps"]))
-    groups = []
-    for segment in split_by_time(clip.timestamps, settings.segment_seconds, clip.info.duration_s):
-        positions = segment.frames
-        if len(positions) > sampling["max_frames"]:  # a high --fps over a long segment: keep an even subset
-            times = [clip.timestamps[i] for i in positions]
-            positions = [positions[k] for k in sample_indices(times, num_frames=sampling["max_frames"])]
-        groups.append((segment.start_s, segment.end_s, positions))
-    return clip, groups
 
 
 @contextmanager

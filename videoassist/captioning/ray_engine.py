@@ -42,13 +42,16 @@ def model_sampling(model: ModelChoice, settings: CaptionSettings) -> dict:
     return assistant.sampling_settings(settings.num_frames, settings.fps, settings.max_frames)
 
 
-def sample_frames_row(row: dict, settings: CaptionSettings, sampling: dict) -> dict:
-    """Stage 1 (CPU tasks): decode and sample one video; an unusable file becomes its error message."""
-    from .pipeline import sample_video
+def sample_frames_row(row: dict, settings: CaptionSettings, sampling) -> dict:
+    """Stage 1 (CPU tasks): decode and sample one video; an unusable file becomes its error message. `sampling`:
+    the reference to model_sampling's result (the actors load the model meanwhile, rather than after it)."""
+    import ray
+
+    from .sampling import sample_video
 
     path, started = row["path"], time.perf_counter()
     try:
-        clip, groups = sample_video(path, settings, sampling)
+        clip, groups = sample_video(path, settings, ray.get(sampling))
     except Exception as error:  # as the local engine: recorded, and the batch goes on
         return {"path": path, "frames": NO_FRAMES, "timestamps": np.zeros(0), "groups": "[]", "seconds": 0.0,
                 "error": VideoCaptions.failure(path, error).error}
@@ -99,7 +102,7 @@ class RayCaptioner:
         ray, options = self.ray, self.options
         gpu = options.num_gpus_per_worker > 0
         # The model's default sampling, asked of the cluster (its files are where the workers are), on a CPU.
-        sampling = ray.get(ray.remote(model_sampling).options(num_cpus=1).remote(self.model, self.settings))
+        sampling = ray.remote(model_sampling).options(num_cpus=1).remote(self.model, self.settings)
         dataset = ray.data.from_items([{"path": path} for path in paths], override_num_blocks=small_blocks(len(paths)))
         # Half a CPU a task: sampling is short beside generating, and a CPU share unlike the actors' keeps Ray Data
         # from fusing the two stages into the actors (where decoding would wait for the model, and vice versa).

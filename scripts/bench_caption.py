@@ -141,7 +141,8 @@ def main() -> None:
         "steady_s_per_clip": round(steady_per_clip(arrivals), 3),
     }
     if args.engine == "ray":
-        result["ray"] = bench_ray(args, videos, settings, run_batch, open_results, result, records)
+        sampling = assistant.sampling_settings()
+        result["ray"] = bench_ray(args, videos, settings, sampling, run_batch, open_results, result, records)
     result["machine"] = machine(load_before)
     finish(result)
 
@@ -151,9 +152,11 @@ def steady_per_clip(arrivals: list[float]) -> float:
     return (arrivals[-1] - arrivals[0]) / (len(arrivals) - 1) if len(arrivals) > 1 else float("nan")
 
 
-def bench_ray(args, videos, settings, run_batch, open_results, local: dict, local_records: list[dict]) -> dict:
+def bench_ray(args, videos, settings, sampling: dict, run_batch, open_results, local: dict,
+              local_records: list[dict]) -> dict:
     """The same clips on the Ray engine (a local instance started here) → its figures beside the local run's."""
     from videoassist.captioning.engines import EngineOptions, ModelChoice, open_engine
+    from videoassist.captioning.writers import NEW
 
     print(f"the same {len(videos)} clips on the Ray engine (a local instance) ...", flush=True)
     model = ModelChoice(args.model, int8_lm_head=args.int8_lm_head)
@@ -165,6 +168,7 @@ def bench_ray(args, videos, settings, run_batch, open_results, local: dict, loca
 
     busy = measure(ray_run)
     summary, records, arrivals = busy.result
+    sampled = measure(lambda: sample_all(videos, settings, sampling))
     per_min = summary.ok / busy.best * 60
     steady = steady_per_clip(arrivals)
     same = {r["path"]: r["caption"] for r in records} == {r["path"]: r["caption"] for r in local_records}
@@ -180,10 +184,19 @@ def bench_ray(args, videos, settings, run_batch, open_results, local: dict, loca
         "ratio_clips_per_min": round(per_min / local["clips_per_min"], 3),
         "ratio_steady": round(local["steady_s_per_clip"] / steady, 3),
         "overhead_s_per_clip": round(steady - local["steady_s_per_clip"], 3),
-        "start_s": round(busy.best - steady * len(videos), 2),  # Ray's start, the actor's model load, the first clip
+        "start_s": round(busy.best - steady * len(videos), 2),
+        "sample_s_per_clip": round(sampled.best / len(videos), 3),  # a CPU task's work: decode + sample, one clip  # Ray's start, the actor's model load, the first clip
         "captions_identical": same,
         "run": busy.as_json(),
     }
+
+
+def sample_all(videos: list[str], settings, sampling: dict) -> None:
+    """Decode and sample every clip as the Ray engine's CPU tasks do."""
+    from videoassist.captioning.sampling import sample_video
+
+    for video in videos:
+        sample_video(video, settings, sampling)
 
 
 def _run(run_batch, caption, videos, open_results, output: Path, mode: str):

@@ -16,6 +16,9 @@ from pathlib import Path
 
 import pytest
 
+from videoassist.ray_cluster import LOCAL_ONLY
+
+os.environ.setdefault(LOCAL_ONLY, "0")  # before ray is imported: the test instance listens on 127.0.0.1 only
 ray = pytest.importorskip("ray")
 pytest.importorskip("ray.data")
 
@@ -30,8 +33,7 @@ RECORD_FIELDS = ["path", "status", "caption", "timestamps", "error"]  # all but 
 @pytest.fixture(scope="module")
 def ray_address():
     """One local Ray instance for the module (its start costs seconds); the commands join it."""
-    ray.init(num_cpus=2, include_dashboard=False, _node_ip_address="127.0.0.1", logging_level=logging.ERROR,
-             log_to_driver=False)
+    ray.init(num_cpus=2, include_dashboard=False, logging_level=logging.ERROR, log_to_driver=False)
     yield ray.get_runtime_context().gcs_address
     ray.shutdown()
 

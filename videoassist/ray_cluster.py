@@ -20,6 +20,7 @@ PASSED_ENVIRONMENT = ("TRANSFORMERS_VERBOSITY", "HF_HUB_VERBOSITY", "HF_HUB_DISA
                       "PYTHONWARNINGS", "OMP_WAIT_POLICY")
 
 
+LOCAL_ONLY = "RAY_ENABLE_WINDOWS_OR_OSX_CLUSTER"  # "0": a Ray instance bound to 127.0.0.1
 MAX_BLOCKS = 4096
 
 
@@ -41,8 +42,14 @@ def import_ray():
 
 @contextmanager
 def ray_session(address: str | None = None):
-    """Ray connected for the duration: to `address` (a running cluster), to the instance this process already
-    holds (a test's), or to a new local one that is shut down at the end. Yields the `ray` module."""
+    """Ray connected for the duration: to the instance this process already holds (a test's), to `address` or
+    $RAY_ADDRESS (a running cluster; `ray job submit` sets it), or to a new local one that is shut down at the end.
+    Yields the `ray` module."""
+    address = address or os.environ.get("RAY_ADDRESS")
+    if not address:
+        # Ray's single-machine mode (its default on macOS and Windows): the node's address is 127.0.0.1 and every
+        # Ray process listens there only, not on all interfaces. Read when ray is first imported.
+        os.environ.setdefault(LOCAL_ONLY, "0")
     ray = import_ray()
     quiet_ray_data(ray)
     if ray.is_initialized():
@@ -53,7 +60,7 @@ def ray_session(address: str | None = None):
     if address:
         ray.init(address=address, **settings)
     else:
-        ray.init(num_cpus=os.cpu_count(), include_dashboard=False, _node_ip_address="127.0.0.1", **settings)
+        ray.init(num_cpus=os.cpu_count(), include_dashboard=False, **settings)
     try:
         yield ray
     finally:
@@ -61,8 +68,20 @@ def ray_session(address: str | None = None):
 
 
 def quiet_ray_data(ray) -> None:
-    """No Ray Data progress bars or execution notices in the command's output."""
+    """No Ray Data progress bars, execution notices or logged tracebacks in the command's output: an error that
+    stops a job reaches the command as an exception."""
     context = ray.data.DataContext.get_current()
     context.enable_progress_bars = False
     context.print_on_execution_start = False
-    logging.getLogger("ray.data").setLevel(logging.ERROR)
+    logging.getLogger("ray.data").setLevel(logging.CRITICAL)
+
+
+def task_result(ray, reference):
+    """`ray.get(reference)`; our own error raised in the task (a VideoAssistError: a model that does not load, …)
+    is raised as itself, not wrapped in Ray's exception, so the command prints it as one line."""
+    try:
+        return ray.get(reference)
+    except ray.exceptions.RayTaskError as error:
+        if isinstance(error.cause, VideoAssistError):
+            raise error.cause from None
+        raise

@@ -20,7 +20,7 @@ from contextlib import contextmanager
 
 import numpy as np
 
-from ..ray_cluster import ray_session, small_blocks
+from ..ray_cluster import ray_session, small_blocks, task_result
 from .engines import EngineOptions, ModelChoice
 from .results import FAILED, VideoCaptions
 from .settings import CaptionSettings
@@ -38,7 +38,7 @@ def model_sampling(model: ModelChoice, settings: CaptionSettings) -> dict:
     """The frame sampling the model asks for (its defaults where the settings leave them open)."""
     from ..inference import VideoAssistant
 
-    assistant = VideoAssistant.load(model.name, device=model.device)
+    assistant = VideoAssistant.load(model.name)  # on a CPU: only its settings are wanted
     return assistant.sampling_settings(settings.num_frames, settings.fps, settings.max_frames)
 
 
@@ -49,9 +49,10 @@ def sample_frames_row(row: dict, settings: CaptionSettings, sampling) -> dict:
 
     from .sampling import sample_video
 
-    path, started = row["path"], time.perf_counter()
+    path, sampling = row["path"], ray.get(sampling)  # outside the try: a model that does not load stops the job
+    started = time.perf_counter()
     try:
-        clip, groups = sample_video(path, settings, ray.get(sampling))
+        clip, groups = sample_video(path, settings, sampling)
     except Exception as error:  # as the local engine: recorded, and the batch goes on
         return {"path": path, "frames": NO_FRAMES, "timestamps": np.zeros(0), "groups": "[]", "seconds": 0.0,
                 "error": VideoCaptions.failure(path, error).error}
@@ -96,6 +97,9 @@ class RayCaptioner:
             return max(1, int(resources.get("GPU", 0) // self.options.num_gpus_per_worker))
         return max(1, int(resources.get("CPU", 1)) // 2)
 
+    def nodes(self) -> int:
+        return sum(node["Alive"] for node in self.ray.nodes())
+
     def run(self, paths: list[str]) -> Iterator[VideoCaptions]:
         if not paths:
             return
@@ -118,10 +122,14 @@ class RayCaptioner:
                 concurrency=self.workers(),
                 num_gpus=options.num_gpus_per_worker if gpu else None,
                 num_cpus=1,
-                # On a cluster Ray Data restarts a lost actor (a node gone) elsewhere; on this machine there is
+                # On a cluster Ray Data restarts a lost actor (a node gone) on another node; on one machine there is
                 # nowhere else, and a restartable actor makes Ray's core print an error line on every run
                 # (ray-project/ray#53727). Ray 2.60 has no named parameter for it yet, hence the filter above.
-                **({} if options.address else {"max_restarts": 0}),
+                **({} if self.nodes() > 1 else {"max_restarts": 0}),
             )
-        for row in dataset.iter_rows():
-            yield VideoCaptions.from_json(row["result"])
+        try:
+            for row in dataset.iter_rows():
+                yield VideoCaptions.from_json(row["result"])
+        except Exception:
+            task_result(ray, sampling)  # a model that does not load stops the job: its one-line error, if so
+            raise

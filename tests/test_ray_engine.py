@@ -69,6 +69,7 @@ def test_a_killed_ray_job_resumes_with_each_clip_once(tiny_model, clips, ray_add
         time.sleep(0.02)
     driver.send_signal(signal.SIGKILL)
     driver.wait()
+    assert driver.stderr.read().decode() == ""  # no Ray banner, notice or log line (--no-progress: no bar either)
     driver.stderr.close()
     written = read_jsonl(output)
     assert 1 <= len(written) < 9, "the job ended before the kill: nothing was left to resume"

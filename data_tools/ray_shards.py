@@ -20,7 +20,7 @@ def ray_mapper(address: str | None = None):
             if not jobs:
                 return
             dataset = ray.data.from_items(jobs, override_num_blocks=small_blocks(len(jobs)))
-            dataset.context.execution_options.preserve_order = True  # this dataset's: the shards keep the records' order
+            dataset.context.execution_options.preserve_order = True  # this dataset only: shards keep record order
             yield from dataset.map(function, num_cpus=1).iter_rows()
 
         yield mapper

@@ -4,8 +4,8 @@ For each frame the tower's class logits (VisionFeatures.class_logits: an ImageNe
 base_models.vision_model_class) become a distribution: the `top_k` most likely classes, renormalised (at
 `temperature`). One visual token per frame, in time order, is that distribution through a linear projector
 [classes → LLM width]. Started from the LLM's embeddings of the class names (`init_projector_from_class_names`),
-each token is the probability-weighted mix of the names' embeddings: a frame of a tabby reads as (mostly) " cat".
-A cut from one scene to another shows as the tokens changing at that frame.
+each token is the probability-weighted mix of the names' embeddings (`class_words`): a frame of a tabby reads as
+(mostly) " cat". A cut from one scene to another shows as the tokens changing at that frame.
 
 Nothing before the projector is learned: the builder has no weights of its own.
 """
@@ -18,6 +18,7 @@ import torch
 from torch import nn
 
 from ....errors import ModelError
+from ...efficientnet_lite import imagenet_names
 from ..vision_tower import VisionFeatures
 from .base import TokenBuilder, TokenBuilderConfig
 
@@ -66,10 +67,13 @@ class ClassTokens(TokenBuilder):
 
 
 def class_words(config) -> list[str]:
-    """One word per class, as it reads in a sentence (leading space): the last word of the class's first name,
-    usually its head noun ("tabby, tabby cat" → " tabby", "Egyptian cat" → " cat", "space shuttle" → " shuttle")."""
-    labels = config.vision_config.id2label
-    return [" " + labels[index].split(",")[0].split()[-1] for index in range(len(labels))]
+    """One name per class, as it reads in a sentence (leading space). An ImageNet class gets its everyday English
+    name from imagenet_names() ("tabby, tabby cat" → " cat", "space shuttle" → " space shuttle"): whole, since a
+    last word can name something else ("hot dog" → "dog"). Any other label gets the last word of its first name,
+    usually its head noun ("red circle" → " circle")."""
+    everyday = {name.label: name.en for name in imagenet_names()}
+    labels = [config.vision_config.id2label[index] for index in range(len(config.vision_config.id2label))]
+    return [" " + everyday.get(label, label.split(",")[0].split()[-1]) for label in labels]
 
 
 @torch.no_grad()

@@ -2,7 +2,9 @@
 
 The shipped folder (written by the recipe's `python -m recipes.demo release`) names its LLM by the bare name
 of `gemma_folder()`, with no path of the machine that packaged it, and carries no tokenizer; `load_demo` puts the
-converted Gemma folder back in as the LLM and its tokenizer. Nothing here imports the recipe that trained it.
+converted Gemma folder back in as the LLM and its tokenizer. A frozen ImageNet vision tower is referenced the same
+way, by the bare name of `imagenet_tower_folder()`, and put back by `load_demo` (converted on first use). Nothing
+here imports the recipe that trained it.
 """
 
 from __future__ import annotations
@@ -14,6 +16,7 @@ from ..errors import ModelError
 from ..models.videoassist import VideoAssistConfig, VideoAssistForCausalLM, VideoAssistProcessor, video_tokenizer
 from .check import DEMO_NAME
 from .gemma import GEMMA_FOLDER_NAME, gemma_folder
+from .imagenet_tower import TOWER_FOLDER_NAME, imagenet_tower_folder
 from .lora import attach_saved_adapter
 
 DEMO_MODEL = Path(__file__).resolve().parent.parent / "demo" / "weights" / "model"
@@ -21,13 +24,15 @@ DEMO_MODEL = Path(__file__).resolve().parent.parent / "demo" / "weights" / "mode
 
 def load_demo(folder: Path = DEMO_MODEL, llm: Path | None = None, dtype=None):
     """→ (model, processor) of the shipped demo on the LLM folder `llm` (default: Gemma, converted from its
-    GGUF first if this machine has not yet)."""
+    GGUF first if this machine has not yet), and on the ImageNet tower in the cache where the folder names it."""
     if not (folder / "config.json").is_file():
         raise ModelError(f"demo: the demo model is not in this installation yet ({folder} has no config.json); "
                          "pass --model DIR (a checkpoint folder)")
     llm = llm or gemma_folder()
     config = VideoAssistConfig.from_pretrained(folder)
     config.llm_name_or_path = str(llm)
+    if config.vision_name_or_path == TOWER_FOLDER_NAME:
+        config.vision_name_or_path = str(imagenet_tower_folder())
     tokenizer = video_tokenizer(str(llm), config.video_token)
     if tokenizer.convert_tokens_to_ids(config.video_token) != config.video_token_id:
         raise ModelError(f"{llm}: its tokenizer does not give {config.video_token} the demo's id")

@@ -121,13 +121,16 @@ def answer(assistant, video: Video, conversation: Conversation, question: str, o
     """Stream the answer to `question` into a chat message and add both turns to the conversation."""
     show_turn("user", question, None, None)
     with st.chat_message("assistant"):
+        shown = st.empty()
         try:
             stream = assistant.ask(video.path, question, history=conversation.history(), stream=True, **options)
-            st.write_stream(stream)
+            streamed = shown.write_stream(stream)
         except VideoAssistError as error:
             st.error(str(error))
             return
         reply = stream.answer
+        if reply.text != str(streamed).strip():  # a loop the repetition guard stopped: its phrase once, as kept
+            shown.markdown(reply.text)
         answer_details(reply.timestamps, reply.seconds)
     conversation.add_question(question)
     conversation.add_answer(reply.text, reply.timestamps, reply.seconds)

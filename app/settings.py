@@ -1,8 +1,8 @@
 """The app's settings: which model, how large an upload, where the sample clips are.
 
-`videoassist app` runs `streamlit run app/streamlit_app.py -- --model M --max-upload-mb N`; the script reads those
-arguments, or (for tests, which run the script without a command line) VIDEOASSIST_MODEL and
-VIDEOASSIST_MAX_UPLOAD_MB.
+`videoassist app` runs `streamlit run app/streamlit_app.py -- --model M --max-upload-mb N --precision P`; the script
+reads those arguments, or (for tests, which run the script without a command line) VIDEOASSIST_MODEL,
+VIDEOASSIST_MAX_UPLOAD_MB and VIDEOASSIST_PRECISION.
 """
 
 from __future__ import annotations
@@ -13,6 +13,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from videoassist.checkpoints.check import DEMO_NAME
+from videoassist.precisions import DEFAULT_PRECISION
 from videoassist.video.suffixes import VIDEO_SUFFIXES
 
 UPLOAD_TYPES = sorted(suffix.lstrip(".") for suffix in VIDEO_SUFFIXES)  # every video the library reads
@@ -36,6 +37,7 @@ class AppSettings:
     model: str = "demo"
     max_upload_mb: float = 200
     samples_dir: Path = field(default=REPOSITORY / "samples")
+    precision: str = DEFAULT_PRECISION  # the LLM's weights (videoassist/inference/precision.py)
 
     @property
     def max_upload_bytes(self) -> int:
@@ -46,9 +48,11 @@ class AppSettings:
         parser = argparse.ArgumentParser(add_help=False)
         parser.add_argument("--model")
         parser.add_argument("--max-upload-mb", type=float)
+        parser.add_argument("--precision")
         given, _ = parser.parse_known_args(list(argv))
         limit = given.max_upload_mb or environ.get("VIDEOASSIST_MAX_UPLOAD_MB")
         return cls(
             model=given.model or environ.get("VIDEOASSIST_MODEL") or cls.model,
             max_upload_mb=float(limit) if limit else cls.max_upload_mb,
+            precision=given.precision or environ.get("VIDEOASSIST_PRECISION") or cls.precision,
         )

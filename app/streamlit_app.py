@@ -35,11 +35,11 @@ class Video:
 
 
 @st.cache_resource(show_spinner="Loading the model…")
-def load_assistant(model: str):
+def load_assistant(model: str, precision: str):
     """One model per process, shared by every browser session (the assistant serialises generation)."""
     from videoassist.inference import VideoAssistant
 
-    return VideoAssistant.load(model)
+    return VideoAssistant.load(model, precision=precision)
 
 
 def sidebar() -> dict:
@@ -152,7 +152,7 @@ def downloads(conversation: Conversation) -> None:
 st.title("videoassist", anchor=False)
 options = sidebar()
 try:
-    assistant = load_assistant(settings.model)
+    assistant = load_assistant(settings.model, settings.precision)
 except VideoAssistError as error:
     st.error(str(error))
     st.stop()

@@ -86,19 +86,22 @@ def machine(load_before: float, **versions: str) -> dict:
     return facts
 
 
-def add_model_argument(parser, threads: bool = True, int8_lm_head: bool = False) -> None:
-    """--model, (unless told not) --threads: torch's intra-op thread count, and (when told) --int8-lm-head, the
-    CLI's flag; load_assistant applies both."""
+def add_model_argument(parser, threads: bool = True, precision: bool = False) -> None:
+    """--model, (unless told not) --threads: torch's intra-op thread count, and (when told) --precision, the
+    CLI's option; load_assistant applies both."""
     parser.add_argument("--model", default="demo",
                         help="demo (once it ships), a checkpoint folder or a hub id; see docs/BENCHMARKS.md for "
                              "the stand-in the published figures were measured on")
     if threads:
         parser.add_argument("--threads", type=int, help="torch threads (default: torch's own, one per core)")
-    if int8_lm_head:
-        parser.add_argument("--int8-lm-head", action="store_true", help="the LLM's head in int8 (the CLI's flag)")
+    if precision:
+        from videoassist.precisions import DEFAULT_PRECISION, PRECISIONS
+
+        parser.add_argument("--precision", choices=PRECISIONS, default=DEFAULT_PRECISION,
+                            help="the LLM's weights, as the CLI's --precision (default %(default)s)")
 
 
-def load_assistant(name: str, dtype=None, threads: int | None = None, int8_lm_head: bool = False):
+def load_assistant(name: str, dtype=None, threads: int | None = None, precision: str | None = None):
     """→ (VideoAssistant, load Measurement), with `threads` torch threads when given. Exits with the library's
     one-line error when the model cannot load."""
     import torch
@@ -111,10 +114,11 @@ def load_assistant(name: str, dtype=None, threads: int | None = None, int8_lm_he
 
     print(f"loading {name} ...", flush=True)
     try:
-        loaded = measure(lambda: VideoAssistant.load(name, dtype=dtype, int8_lm_head=int8_lm_head))
+        options = {} if precision is None else {"precision": precision}
+        loaded = measure(lambda: VideoAssistant.load(name, dtype=dtype, **options))
     except VideoAssistError as error:
         sys.exit(f"error: {error}")
-    print(f"model loaded: {loaded.describe()}")
+    print(f"model loaded: {loaded.describe()}; LLM precision {loaded.result.precision or 'as loaded'}")
     return loaded.result, loaded
 
 

@@ -122,7 +122,7 @@ def cold_parts(assistant, video: Path, repeats: int) -> dict:
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
-    add_model_argument(parser, int8_lm_head=True)
+    add_model_argument(parser, precision=True)
     parser.add_argument("--duration", type=float, default=60.0, help="clip length in seconds (default 60)")
     parser.add_argument("--question", default="What happens in this video?")
     parser.add_argument("--max-new-tokens", type=int, default=64, help="answer length cap (default 64)")
@@ -144,7 +144,7 @@ def main() -> None:
 
     from videoassist.inference.feature_cache import FeatureCache
 
-    assistant, loaded = load_assistant(args.model, threads=args.threads, int8_lm_head=args.int8_lm_head)
+    assistant, loaded = load_assistant(args.model, threads=args.threads, precision=args.precision)
     calls = LLMCalls(assistant.model.language_model)
     ask = lambda: ask_once(assistant, calls, video, args.question, args.max_new_tokens)  # noqa: E731
 
@@ -180,7 +180,7 @@ def main() -> None:
                  "frames": info.num_frames, "size_bytes": video.stat().st_size,
                  "made": None if made is None else made.as_json()},
         "model": args.model,
-        "int8_lm_head": args.int8_lm_head,
+        "precision": assistant.precision,
         "max_new_tokens": args.max_new_tokens,
         "load": loaded.as_json(),
         "machine": machine(load_before),

@@ -80,7 +80,7 @@ class LLMTimer:
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
-    add_model_argument(parser, int8_lm_head=True)
+    add_model_argument(parser, precision=True)
     parser.add_argument("--clips", type=int, default=50, help="clips to caption (default 50)")
     parser.add_argument("--max-new-tokens", type=int, default=32, help="caption length cap (default 32)")
     parser.add_argument("--data-dir", type=Path, default=DEFAULT_DATA_DIR, help=f"default {DEFAULT_DATA_DIR}")
@@ -101,7 +101,7 @@ def main() -> None:
     from videoassist.captioning.settings import CaptionSettings
     from videoassist.captioning.writers import NEW, open_results
 
-    assistant, loaded = load_assistant(args.model, threads=args.threads, int8_lm_head=args.int8_lm_head)
+    assistant, loaded = load_assistant(args.model, threads=args.threads, precision=args.precision)
     reference = reference_caption_tokens(args.data_dir, assistant.processor.tokenizer)
     print(f"{len(videos)} clips from {args.data_dir}; reference captions: {reference:.1f} tokens on average; "
           f"captioning with up to {args.max_new_tokens} new tokens ...", flush=True)
@@ -136,7 +136,7 @@ def main() -> None:
         "run": busy.as_json(),
         "load": loaded.as_json(),
         "model": args.model,
-        "int8_lm_head": args.int8_lm_head,
+        "precision": assistant.precision,
         "data_dir": str(args.data_dir),
         "steady_s_per_clip": round(steady_per_clip(arrivals), 3),
     }
@@ -159,7 +159,7 @@ def bench_ray(args, videos, settings, sampling: dict, run_batch, open_results, l
     from videoassist.captioning.writers import NEW
 
     print(f"the same {len(videos)} clips on the Ray engine (a local instance) ...", flush=True)
-    model = ModelChoice(args.model, int8_lm_head=args.int8_lm_head)
+    model = ModelChoice(args.model, precision=args.precision)
 
     def ray_run():
         with open_engine("ray", model, settings, EngineOptions()) as captioner, \

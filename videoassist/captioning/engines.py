@@ -12,6 +12,8 @@ from __future__ import annotations
 import importlib
 from dataclasses import dataclass
 
+from ..precisions import DEFAULT_PRECISION
+
 ENGINES = {
     "local": "videoassist.captioning.pipeline:local_captioner",
     "ray": "videoassist.captioning.ray_engine:ray_captioner",
@@ -22,7 +24,7 @@ ENGINES = {
 class ModelChoice:
     name: str = "demo"  # what VideoAssistant.load takes
     device: str | None = None
-    int8_lm_head: bool = False
+    precision: str = DEFAULT_PRECISION  # the LLM's weights (inference/precision.py)
 
 
 @dataclass

@@ -82,4 +82,4 @@ class Captioner:
 @contextmanager
 def local_captioner(model: ModelChoice, settings: CaptionSettings, options: EngineOptions) -> Iterator[Captioner]:
     """The local engine: the model loaded in this process, frames prefetched in a thread (`options` unused)."""
-    yield Captioner(VideoAssistant.load(model.name, device=model.device, int8_lm_head=model.int8_lm_head), settings)
+    yield Captioner(VideoAssistant.load(model.name, device=model.device, precision=model.precision), settings)

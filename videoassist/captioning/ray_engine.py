@@ -67,7 +67,7 @@ class CaptionActor:
         from ..inference import VideoAssistant
         from .pipeline import Captioner
 
-        assistant = VideoAssistant.load(model.name, device=device, int8_lm_head=model.int8_lm_head)
+        assistant = VideoAssistant.load(model.name, device=device, precision=model.precision)
         self.captioner = Captioner(assistant, settings)
 
     def __call__(self, batch: dict) -> dict:

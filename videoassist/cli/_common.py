@@ -11,6 +11,7 @@ from collections.abc import Iterable
 
 from videoassist.cli._quiet import quiet_libraries
 from videoassist.errors import VideoAssistError
+from videoassist.precisions import DEFAULT_PRECISION, PRECISIONS
 
 
 def positive(kind: type):
@@ -28,12 +29,22 @@ def positive(kind: type):
     return parse
 
 
+PRECISION_HELP = (
+    "the LLM's weights for answering: fp32, bf16, int8 or int4 (CPU only: packed low-bit kernels for every "
+    "linear layer of the LLM and its LM head, bf16 activations), or auto: on a CPU the lowest bit width its "
+    "kernels run, elsewhere the checkpoint's own dtype (default: %(default)s; docs/BENCHMARKS.md, issue 16)"
+)
+
+
+def add_precision_argument(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("--precision", choices=PRECISIONS, default=DEFAULT_PRECISION, help=PRECISION_HELP)
+
+
 def add_model_arguments(parser: argparse.ArgumentParser) -> None:
-    """--model, --device and --int8-lm-head: the commands that load a model for answers (ask, caption, eval)."""
+    """--model, --device and --precision: the commands that load a model for answers (ask, caption, eval)."""
     parser.add_argument("--model", default="demo", help="demo, a checkpoint folder or a Hugging Face hub id")
     parser.add_argument("--device", help="where the model runs, e.g. cuda (default: cpu)")
-    parser.add_argument("--int8-lm-head", action="store_true",
-                        help="CPU: an int8 copy of the LM head, ~1.4x faster decoding, logits change slightly")
+    add_precision_argument(parser)
 
 
 def command_parser(prog: str, description: str, modules: Iterable[str]) -> argparse.ArgumentParser:

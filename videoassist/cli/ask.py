@@ -29,7 +29,7 @@ def run(args) -> int:
     probe(args.video)  # a bad file fails here, before torch is imported and the model loaded
     from videoassist.inference import VideoAssistant
 
-    assistant = VideoAssistant.load(args.model, device=args.device, int8_lm_head=args.int8_lm_head)
+    assistant = VideoAssistant.load(args.model, device=args.device, precision=args.precision)
     options = dict(
         num_frames=args.frames,
         fps=args.fps,

@@ -86,7 +86,7 @@ def run(args) -> int:
         temperature=args.temperature,
     )
     with open_results(args.output, fmt, videos, mode) as results:  # before loading the model: fail fast
-        model = ModelChoice(args.model, args.device, args.int8_lm_head)
+        model = ModelChoice(args.model, args.device, args.precision)
         options = EngineOptions(args.ray_address, args.workers, args.num_gpus_per_worker or 0.0)
         with open_engine(args.engine, model, settings, options) as captioner:
             summary = run_batch(captioner.run, videos, results, progress=not args.no_progress)

@@ -115,7 +115,7 @@ def run(args) -> int:
                         + (f" in shard {args.shard[0]}/{args.shard[1]}" if args.shard else ""))
     scorer = _scorer(benchmark, args)  # before the model loads: fail fast
     print(f"scoring by {scorer.description}")
-    assistant = VideoAssistant.load(args.model, device=args.device, int8_lm_head=args.int8_lm_head)
+    assistant = VideoAssistant.load(args.model, device=args.device, precision=args.precision)
     output = Path(args.output)
     output.parent.mkdir(parents=True, exist_ok=True)
     predictions_path = output.with_suffix(".predictions.jsonl")

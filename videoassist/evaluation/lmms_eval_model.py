@@ -22,6 +22,7 @@ from loguru import logger
 from tqdm import tqdm
 
 from ..errors import VideoAssistError
+from ..precisions import DEFAULT_PRECISION
 
 MODEL_ID = "videoassist"
 DEFAULT_MAX_NEW_TOKENS = 32  # our eval's default; a task's generation_kwargs override it
@@ -39,17 +40,16 @@ class VideoAssistLMM(lmms):
 
     def __init__(self, pretrained: str = "demo", device: str | None = None, frames: int | str | None = None,
                  fps: float | str | None = None, batch_size: int | str | None = 1, max_batch_size=None,
-                 int8_lm_head: bool | str = False, **unknown):
+                 precision: str = DEFAULT_PRECISION, **unknown):
         super().__init__()
         if unknown:
             raise ValueError(f"videoassist: unknown model_args {', '.join(sorted(unknown))} (known: pretrained, "
-                             f"device, frames, fps, int8_lm_head)")
+                             f"device, frames, fps, precision)")
         if str(batch_size) not in ("1", "None"):
             raise ValueError(f"videoassist: answers one question at a time, got batch_size={batch_size}")
         from ..inference import VideoAssistant
 
-        self.assistant = VideoAssistant.load(str(pretrained), device=device,
-                                             int8_lm_head=str(int8_lm_head).lower() in ("1", "true", "yes"))
+        self.assistant = VideoAssistant.load(str(pretrained), device=device, precision=str(precision))
         self.sampling = {"num_frames": int(frames) if frames else None, "fps": float(fps) if fps else None}
 
     def _video(self, visuals: list):

@@ -17,6 +17,7 @@ import torch
 from transformers import StoppingCriteria, StoppingCriteriaList, TextIteratorStreamer
 
 from ..checkpoints.sources import load_model
+from ..precisions import DEFAULT_PRECISION
 from ..video import sample_frames
 from .chat_models import chat_model_for
 from .feature_cache import CachedVideo, FeatureCache, file_digest
@@ -78,16 +79,18 @@ class VideoAssistant:
         self.cache = FeatureCache(cache_size)
         self.repetition_guard = repetition_guard
         self._lock = threading.Lock()  # one generation at a time: the model is shared between callers
+        self.precision: str | None = None  # set by load: the LLM's precision (precision.py), None = as loaded
 
     @classmethod
-    def load(cls, name_or_path: str = "demo", dtype=None, device: str | None = None, int8_lm_head: bool = False,
-             **kwargs) -> "VideoAssistant":
+    def load(cls, name_or_path: str = "demo", dtype=None, device: str | None = None,
+             precision: str = DEFAULT_PRECISION, **kwargs) -> "VideoAssistant":
         """`name_or_path`: any name a model source knows (checkpoints/sources.py). A LoRA checkpoint's adapter is
-        folded in; `int8_lm_head`: CPU decoding with an int8 copy of the LM head (inference/quantize.py): faster,
-        and the logits change slightly."""
+        folded in. `precision`: the LLM's weights for answering, one of PRECISIONS (inference/precision.py):
+        fp32, bf16, int8 or int4 (packed CPU kernels), or auto (by what the device runs); `self.precision` is the
+        one applied (None: the checkpoint's dtype as loaded)."""
         model, processor = load_model(name_or_path, dtype=dtype, device=device)
         assistant = cls(model, processor, **kwargs)
-        assistant.chat.prepare(int8_lm_head)
+        assistant.precision = assistant.chat.prepare(precision)
         return assistant
 
     def sampling_settings(self, num_frames=None, fps=None, max_frames=None) -> dict:

@@ -19,7 +19,7 @@ from ..checkpoints.lora import has_lora, merge_lora
 from ..models.videoassist import VideoAssistForCausalLM
 from ..video import SamplingConfig
 from .feature_cache import CachedVideo
-from .quantize import quantize_lm_head
+from .precision import apply_precision, resolve_precision
 
 
 @dataclass
@@ -62,13 +62,21 @@ class ChatModel:
         """The module whose get/set_output_embeddings are the LM head."""
         raise NotImplementedError
 
+    @property
+    def decoder(self):
+        """The LLM's decoder layers (without the LM head): whose linear layers a low-bit precision packs."""
+        raise NotImplementedError
+
     def decode(self, token_ids) -> str:
         return self.tokenizer.decode(token_ids, skip_special_tokens=True)
 
-    def prepare(self, int8_lm_head: bool) -> None:
-        """Ready for answering: `int8_lm_head`, decode on CPU with an int8 copy of the LM head (quantize.py)."""
-        if int8_lm_head:
-            quantize_lm_head(self.head_owner)
+    def prepare(self, precision: str) -> str | None:
+        """Ready for answering: the LLM in `precision` (precision.py; `auto` resolved for the model's device; fp32
+        and bf16 cast the whole model, whose parts share one dtype). → the precision applied, None when `auto`
+        kept the checkpoint's dtype."""
+        resolved = resolve_precision(precision, self.model.device)
+        apply_precision(resolved, self.model, self.decoder, self.head_owner)
+        return resolved
 
 
 class VideoAssistChat(ChatModel):
@@ -86,6 +94,10 @@ class VideoAssistChat(ChatModel):
     def head_owner(self):
         return self.model.language_model
 
+    @property
+    def decoder(self):
+        return self.model.language_model.get_decoder()
+
     def encode(self, frames, timestamps: list[float]):
         pixels = self.processor.video_processor(frames)["pixel_values_videos"]
         with torch.inference_mode():
@@ -97,12 +109,12 @@ class VideoAssistChat(ChatModel):
         visual_tokens = int((inputs["input_ids"] == self.processor.video_token_id).sum())
         return ChatPrompt({**inputs.to(self.model.device), "video_features": [video.features]}, visual_tokens)
 
-    def prepare(self, int8_lm_head: bool) -> None:
+    def prepare(self, precision: str) -> str | None:
         """A LoRA checkpoint's adapter is folded into the LLM's weights first (the same arithmetic, without two
         extra matrix products per layer and token)."""
         if has_lora(self.model):
             merge_lora(self.model)
-        super().prepare(int8_lm_head)
+        return super().prepare(precision)
 
 
 def chat_model_for(model, processor) -> ChatModel:

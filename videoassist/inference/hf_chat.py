@@ -82,6 +82,10 @@ class HFVideoChat(ChatModel):
     def head_owner(self):
         return self.model
 
+    @property
+    def decoder(self):
+        return self.model.get_decoder()
+
     def encode(self, frames, timestamps: list[float]) -> SampledVideo:
         """The frames through the processor and the vision tower, as generate would do it (its
         `_prepare_multimodal_encoder_kwargs_for_generation`): each modality's `get_<modality>_features` on the

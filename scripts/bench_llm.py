@@ -8,8 +8,8 @@ bound measured in the same run.
 Each precision is a path as `videoassist ask` runs it: `VideoAssistant.load(--model, precision=P)` (a LoRA adapter
 folded in, the LLM's linear layers and LM head packed for int8 / int4: videoassist/inference/precision.py), and
 its LLM (`model.language_model`; Gemma 3 270M in the demo) timed with plain greedy `generate` and the KV cache
-after a short prompt. The first of --precisions is the default path (`auto` unless told), fp32 is plain
-transformers in fp32. `min_new_tokens` equal to `max_new_tokens` keeps EOS from ending it early, so exactly
+after a short prompt. The first of --precisions is reported as the default path (by default the CLI's default
+precision), fp32 is plain transformers in fp32. `min_new_tokens` equal to `max_new_tokens` keeps EOS from ending it early, so exactly
 --tokens tokens are produced (checked). Decode speed is (tokens - 1) / (time for --tokens tokens - time for 1
 token): the prompt's prefill and the first token are taken out, which leaves the per-token decode steps. Each time
 is the best of --repeats after a warm-up. How many of the first --agreement-tokens greedy tokens each precision
@@ -295,14 +295,15 @@ def greedy_ids(llm, tokenizer, tokens: int) -> list[int]:
 
 
 def main() -> None:
-    from videoassist.precisions import PRECISIONS
+    from videoassist.precisions import DEFAULT_PRECISION, PRECISIONS
 
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     add_model_argument(parser, threads=False)
     parser.add_argument("--tokens", type=int, default=32, help="new tokens per timed generate (default 32)")
-    parser.add_argument("--precisions", default=",".join(PRECISIONS),
-                        help=f"comma-separated, of {', '.join(PRECISIONS)}; the first is the default path "
-                             "(default: all, auto first)")
+    everything = [DEFAULT_PRECISION, *(p for p in PRECISIONS if p != DEFAULT_PRECISION)]
+    parser.add_argument("--precisions", default=",".join(everything),
+                        help=f"comma-separated, of {', '.join(PRECISIONS)}; the first is reported as the default "
+                             f"path (default: all, the CLI's default {DEFAULT_PRECISION} first)")
     parser.add_argument("--repeats", type=int, default=2, help="timed runs per figure; the best is reported")
     parser.add_argument("--bandwidth-mb", type=int, default=512, help="size of the read-rate test tensor (MB)")
     parser.add_argument("--threads", default=str(torch.get_num_threads()),

@@ -2,6 +2,6 @@
 so that the command lines list them without importing torch."""
 
 PRECISIONS = ("auto", "fp32", "bf16", "int8", "int4")
-# fp32 until `auto` (int4 on CPUs) is shown within 1 point of fp32's answers: on the 46 sample questions it was one
-# answer (2.2 points) below, and the machine was too busy to measure a larger set (docs/BENCHMARKS.md, issue 16).
+# fp32 until `auto` (int8 on CPUs) is shown faster at 2 threads in a quiet run: its answers matched fp32's on the 46
+# sample questions, but the busy machine gave it 0.83x-9.4x fp32 (docs/BENCHMARKS.md, issue 16).
 DEFAULT_PRECISION = "fp32"

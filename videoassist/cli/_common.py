@@ -31,8 +31,8 @@ def positive(kind: type):
 
 PRECISION_HELP = (
     "the LLM's weights for answering: fp32, bf16, int8 or int4 (CPU only: packed low-bit kernels for every "
-    "linear layer of the LLM and its LM head, bf16 activations), or auto: on a CPU the lowest bit width its "
-    "kernels run, elsewhere the checkpoint's own dtype (default: %(default)s; docs/BENCHMARKS.md, issue 16)"
+    "linear layer of the LLM and its LM head, bf16 activations), or auto: on a CPU int8 (else int4) where its "
+    "kernel runs, elsewhere the checkpoint's own dtype (default: %(default)s; docs/BENCHMARKS.md, issue 16)"
 )
 
 

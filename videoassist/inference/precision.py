@@ -9,8 +9,10 @@ int8 layouts on AMD and Intel alike. `PackedLinear` holds one linear layer's pac
 swaps every linear layer of the LLM and its LM head for one, once, at load. A tied LM head (Gemma's) is packed
 from a copy: the input embedding keeps its own full-precision table, only one row of which a token reads.
 
-`auto` picks by what the machine runs: on a CPU, the lowest bit width whose kernel works here (probed once with
-a tiny product), on an accelerator the checkpoint's own dtype.
+`auto` picks by what the machine runs: on a CPU int8 where its kernel works here (probed once with a tiny
+product), else int4, else bf16; on an accelerator the checkpoint's own dtype. int8 before int4: int8 kept fp32's
+answers and greedy tokens, and int4's kernel made the 18 layers 8-20x slower at 2 threads in every 2-thread run
+(docs/BENCHMARKS.md, issue 16).
 """
 
 from __future__ import annotations
@@ -119,7 +121,7 @@ def resolve_precision(precision: str, device: torch.device | str) -> str | None:
     if precision == "auto":
         if not on_cpu:
             return None
-        return next((name for name, bits in (("int4", 4), ("int8", 8)) if packed_kernel_works(bits)), "bf16")
+        return next((name for name, bits in (("int8", 8), ("int4", 4)) if packed_kernel_works(bits)), "bf16")
     if precision in ("int8", "int4") and not on_cpu:
         raise VideoAssistError(f"--precision {precision}: the packed low-bit kernels run on the CPU only; "
                                f"use fp32, bf16 or auto on {device}")

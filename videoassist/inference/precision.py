@@ -11,7 +11,7 @@ from a copy: the input embedding keeps its own full-precision table, only one ro
 
 `auto` picks by what the machine runs: on a CPU int8 where its kernel works here (probed once with a tiny
 product), else int4, else bf16; on an accelerator the checkpoint's own dtype. int8 before int4: int8 kept fp32's
-answers and greedy tokens, and int4's kernel made the 18 layers 8-20x slower at 2 threads in every 2-thread run
+answers and greedy tokens, int4 changed one answer in 46 and its layers collapsed when another process held a core
 (docs/BENCHMARKS.md, issue 16).
 """
 

@@ -1,8 +1,8 @@
 """The app's settings: which model, how large an upload, where the sample clips are.
 
-`videoassist app` runs `streamlit run app/streamlit_app.py -- --model M --max-upload-mb N --precision P`; the script
-reads those arguments, or (for tests, which run the script without a command line) VIDEOASSIST_MODEL,
-VIDEOASSIST_MAX_UPLOAD_MB and VIDEOASSIST_PRECISION.
+`videoassist app` runs `streamlit run app/streamlit_app.py -- --model M --max-upload-mb N --precision P
+[--device D]`; the script reads those arguments, or (for tests, which run the script without a command line)
+VIDEOASSIST_MODEL, VIDEOASSIST_MAX_UPLOAD_MB, VIDEOASSIST_PRECISION and VIDEOASSIST_DEVICE.
 """
 
 from __future__ import annotations
@@ -38,6 +38,7 @@ class AppSettings:
     max_upload_mb: float = 200
     samples_dir: Path = field(default=REPOSITORY / "samples")
     precision: str = DEFAULT_PRECISION  # the LLM's weights (videoassist/inference/precision.py)
+    device: str | None = None  # where the model runs (None: the CPU)
 
     @property
     def max_upload_bytes(self) -> int:
@@ -49,10 +50,12 @@ class AppSettings:
         parser.add_argument("--model")
         parser.add_argument("--max-upload-mb", type=float)
         parser.add_argument("--precision")
+        parser.add_argument("--device")
         given, _ = parser.parse_known_args(list(argv))
         limit = given.max_upload_mb or environ.get("VIDEOASSIST_MAX_UPLOAD_MB")
         return cls(
             model=given.model or environ.get("VIDEOASSIST_MODEL") or cls.model,
             max_upload_mb=float(limit) if limit else cls.max_upload_mb,
             precision=given.precision or environ.get("VIDEOASSIST_PRECISION") or cls.precision,
+            device=given.device or environ.get("VIDEOASSIST_DEVICE") or cls.device,
         )

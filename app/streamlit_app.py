@@ -35,11 +35,11 @@ class Video:
 
 
 @st.cache_resource(show_spinner="Loading the model…")
-def load_assistant(model: str, precision: str):
+def load_assistant(model: str, precision: str, device: str | None):
     """One model per process, shared by every browser session (the assistant serialises generation)."""
     from videoassist.inference import VideoAssistant
 
-    return VideoAssistant.load(model, precision=precision)
+    return VideoAssistant.load(model, precision=precision, device=device)
 
 
 def sidebar() -> dict:
@@ -152,7 +152,7 @@ def downloads(conversation: Conversation) -> None:
 st.title("videoassist", anchor=False)
 options = sidebar()
 try:
-    assistant = load_assistant(settings.model, settings.precision)
+    assistant = load_assistant(settings.model, settings.precision, settings.device)
 except VideoAssistError as error:
     st.error(str(error))
     st.stop()

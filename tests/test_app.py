@@ -232,24 +232,29 @@ def test_the_upload_store_removes_its_file_when_the_session_is_gone(tmp_path):
 
 
 def test_the_command_line_beats_the_environment():
-    environ = {"VIDEOASSIST_MODEL": "from-env", "VIDEOASSIST_MAX_UPLOAD_MB": "5", "VIDEOASSIST_PRECISION": "bf16"}
-    assert AppSettings.from_command_line(["--model", "ckpt", "--max-upload-mb", "50", "--precision", "int8"],
-                                         environ) == AppSettings("ckpt", 50.0, precision="int8")
-    assert AppSettings.from_command_line([], environ) == AppSettings("from-env", 5.0, precision="bf16")
+    environ = {"VIDEOASSIST_MODEL": "from-env", "VIDEOASSIST_MAX_UPLOAD_MB": "5", "VIDEOASSIST_PRECISION": "bf16",
+               "VIDEOASSIST_DEVICE": "cuda:1"}
+    assert AppSettings.from_command_line(["--model", "ckpt", "--max-upload-mb", "50", "--precision", "int8",
+                                          "--device", "cuda"],
+                                         environ) == AppSettings("ckpt", 50.0, precision="int8", device="cuda")
+    assert AppSettings.from_command_line([], environ) == AppSettings("from-env", 5.0, precision="bf16",
+                                                                     device="cuda:1")
     assert AppSettings.from_command_line([], {}) == AppSettings("demo", 200.0, precision=DEFAULT_PRECISION)
 
 
 def test_the_launcher_passes_the_safe_flags_and_the_settings(tmp_path):
     args = build_parser().parse_args(["app", "--model", str(tmp_path), "--port", "8600", "--max-upload-mb", "50",
-                                      "--precision", "int4"])
-    command = streamlit_command(args.model, args.host, args.port, args.max_upload_mb, args.precision)
+                                      "--precision", "int4", "--device", "cuda"])
+    command = streamlit_command(args.model, args.host, args.port, args.max_upload_mb, args.precision, args.device)
     assert command[1:4] == ["-m", "streamlit", "run"] and command[4] == SCRIPT
     flags = command[5 : command.index("--")]
     for flag in ("--server.headless=true", "--server.address=127.0.0.1", "--server.port=8600",
                  "--server.maxUploadSize=50", "--browser.gatherUsageStats=false", "--server.fileWatcherType=none"):
         assert flag in flags
     assert command[command.index("--") + 1 :] == ["--model", str(tmp_path.resolve()), "--max-upload-mb", "50",
-                                                  "--precision", "int4"]
+                                                  "--precision", "int4", "--device", "cuda"]
+    no_device = streamlit_command(args.model, args.host, args.port, args.max_upload_mb, args.precision, None)
+    assert "--device" not in no_device  # the CPU unless asked
 
 
 def test_the_markdown_download_reads_as_a_transcript():

@@ -40,10 +40,14 @@ def add_precision_argument(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--precision", choices=PRECISIONS, default=DEFAULT_PRECISION, help=PRECISION_HELP)
 
 
+def add_device_argument(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("--device", help="where the model runs, e.g. cuda (default: cpu)")
+
+
 def add_model_arguments(parser: argparse.ArgumentParser) -> None:
     """--model, --device and --precision: the commands that load a model for answers (ask, caption, eval)."""
     parser.add_argument("--model", default="demo", help="demo, a checkpoint folder or a Hugging Face hub id")
-    parser.add_argument("--device", help="where the model runs, e.g. cuda (default: cpu)")
+    add_device_argument(parser)
     add_precision_argument(parser)
 
 

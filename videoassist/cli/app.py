@@ -7,7 +7,7 @@ import os
 import sys
 from pathlib import Path
 
-from videoassist.cli._common import add_precision_argument, positive
+from videoassist.cli._common import add_device_argument, add_precision_argument, positive
 
 
 def register(subparsers):
@@ -17,6 +17,7 @@ def register(subparsers):
                         help="address to listen on (default 127.0.0.1: this machine only; 0.0.0.0: every interface)")
     parser.add_argument("--port", type=port_number, default=8501)
     parser.add_argument("--max-upload-mb", type=positive(int), default=200, help="largest upload accepted, in MB")
+    add_device_argument(parser)
     add_precision_argument(parser)
     parser.set_defaults(func=run)
 
@@ -28,7 +29,8 @@ def port_number(text: str) -> int:
     return value
 
 
-def streamlit_command(model: str, host: str, port: int, max_upload_mb: int, precision: str) -> list[str]:
+def streamlit_command(model: str, host: str, port: int, max_upload_mb: int, precision: str,
+                      device: str | None = None) -> list[str]:
     import app
 
     script = Path(app.__file__).with_name("streamlit_app.py")
@@ -48,6 +50,7 @@ def streamlit_command(model: str, host: str, port: int, max_upload_mb: int, prec
         "--model", model,
         "--max-upload-mb", str(max_upload_mb),
         "--precision", precision,
+        *(["--device", device] if device else []),
     ]
 
 
@@ -55,7 +58,7 @@ def run(args):
     from videoassist.checkpoints.check import check_model
 
     check_model(args.model)  # a bad --model is one line here, not an error page once the server is up
-    command = streamlit_command(args.model, args.host, args.port, args.max_upload_mb, args.precision)
+    command = streamlit_command(args.model, args.host, args.port, args.max_upload_mb, args.precision, args.device)
     print(f"videoassist app: http://{args.host}:{args.port} (model {args.model}); Ctrl-C stops it", file=sys.stderr)
     sys.stderr.flush()
     sys.stdout.flush()
